@@ -1,0 +1,29 @@
+// Bundles the action and the CLI into self-contained ESM files in dist/.
+// ssh2's optional native add-ons are left out: the pure-JS paths are used, so
+// dist/ runs with no node_modules on any Linux runner, on Node 20 and 24.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const outdir = process.argv[2] ?? 'dist';
+rmSync(outdir, { recursive: true, force: true });
+
+const banner = [
+  "import { createRequire as __hhCreateRequire } from 'node:module';",
+  'const require = __hhCreateRequire(import.meta.url);',
+].join('\n');
+
+await build({
+  entryPoints: { index: 'src/main.ts', cli: 'src/cli.ts', post: 'src/post.ts' },
+  outdir,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outExtension: { '.js': '.js' },
+  banner: { js: banner },
+  // The optional native modules: ssh2 falls back to pure JS when these fail to load.
+  external: ['cpu-features', '*.node'],
+  legalComments: 'none',
+  logLevel: 'warning',
+  minifySyntax: true,
+});

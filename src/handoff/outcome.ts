@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { HealthSample, TimelineEntry } from '../protocol/frames.ts';
+
+/** Every verdict the action can end with (see the verdict table in the README). */
+export const ActionVerdict = z.enum(['promoted', 'rolled-back', 'failed', 'timed-out', 'unchanged', 'ready', 'not-ready']);
+export type ActionVerdict = z.infer<typeof ActionVerdict>;
+
+export const Mode = z.enum(['promote', 'preflight', 'status', 'rollback']);
+export type Mode = z.infer<typeof Mode>;
+
+/** One preflight check and what it found. */
+export const Check = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+export type Check = z.infer<typeof Check>;
+
+/** What a run of the engine decided: the one value every report (outputs, summary, forge) is made from. */
+export const Outcome = z.object({
+  mode: Mode,
+  verdict: ActionVerdict,
+  reason: z.string(),
+  target_name: z.string(),
+  handoff_id: z.string().nullable(),
+  release: z.string(),
+  runtime: z.string(),
+  blue_pid: z.number().int().nullable(),
+  green_pid: z.number().int().nullable(),
+  dark_window_ms: z.number().nullable(),
+  bake_ms: z.number().int().nullable(),
+  started_at: z.number().int(),
+  duration_ms: z.number().int().nonnegative(),
+  timeline: z.array(TimelineEntry),
+  health: z.array(HealthSample),
+  checks: z.array(Check),
+  /** The last lines of green's log, secrets already removed; null when not read. */
+  green_log_tail: z.string().nullable(),
+});
+export type Outcome = z.infer<typeof Outcome>;
+
+/** Exit code of the action or CLI for an outcome: 0 success, 1 a failed verdict. */
+export function exitCodeFor(o: Pick<Outcome, 'verdict'>, failOnRollback: boolean): 0 | 1 {
+  switch (o.verdict) {
+    case 'promoted':
+    case 'unchanged':
+    case 'ready':
+      return 0;
+    case 'rolled-back':
+      return failOnRollback ? 1 : 0;
+    default:
+      return 1;
+  }
+}

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+import { HandoffId } from './ids.ts';
+import { Deadlines, Thresholds } from './deadlines.ts';
+
+/** The protocol version this code speaks. */
+export const PROTOCOL_VERSION = 1;
+
+const V = z.number().int().min(1);
+const Pid = z.number().int().positive();
+const Ms = z.number().int().nonnegative();
+const Text = z.string().max(4096);
+const Release = z.string().min(1).max(200);
+const Runtime = z.string().min(1).max(64);
+
+/** Where each adapter stands on its platform: the next offset to read. */
+export const Cursors = z.record(z.string().min(1).max(64), z.union([z.number().int(), z.string().max(256)]));
+export type Cursors = z.infer<typeof Cursors>;
+
+export const Phase = z.enum(['idle', 'reserved', 'init', 'draining', 'active', 'baking', 'rolling-back', 'complete']);
+export type Phase = z.infer<typeof Phase>;
+
+export const ErrorCode = z.enum([
+  'bad_frame', // not JSON, not an object, or a known type with invalid fields: the connection is closed
+  'too_large', // a line over the limit: the connection is closed
+  'unknown_type', // a type this version does not know: ignored, connection stays
+  'unauthorized', // missing or wrong token, or a frame before HELLO: the connection is closed
+  'busy', // a reservation or handoff is already under way, or a green with no reservation
+  'wrong_phase', // a frame that this phase does not accept
+  'unknown_handoff', // a handoff id that is not the current one
+  'timeout', // a deadline passed (HELLO not sent in time, and so on): the connection is closed
+  'too_many', // too many connections at once: the connection is closed
+  'internal', // a fault in blue that did not stop it
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const Verdict = z.enum(['promoted', 'rolled-back', 'failed']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const TimelineEntry = z.object({ phase: z.string().max(64), at: Ms, note: Text.optional() });
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+export const HealthSample = z.object({
+  seq: z.number().int().nonnegative(),
+  at: Ms,
+  handled: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  latency_p50_ms: z.number().nonnegative(),
+  latency_p99_ms: z.number().nonnegative(),
+});
+export type HealthSample = z.infer<typeof HealthSample>;
+
+/** What the verdict file holds and what EVENT verdict and STATE.last_verdict carry. */
+export const VerdictRecord = z.object({
+  v: V,
+  handoff_id: HandoffId,
+  verdict: Verdict,
+  reason: Text,
+  release: Release,
+  runtime: Runtime,
+  blue_pid: Pid,
+  green_pid: Pid.nullable(),
+  decided_by: z.enum(['blue', 'green']),
+  decided_at: Ms,
+  dark_window_ms: z.number().nonnegative().nullable(),
+  timeline: z.array(TimelineEntry).max(256),
+  health: z.array(HealthSample).max(4096),
+  /** Set when the decider could not persist something: the handoff still decided. */
+  record_error: Text.optional(),
+});
+export type VerdictRecord = z.infer<typeof VerdictRecord>;
+
+const frame = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ v: V, type: z.literal(type), ...shape });
+
+// --- any client -> blue
+export const Hello = frame('HELLO', {
+  role: z.enum(['green', 'observer']),
+  token: z.string().min(1).max(512),
+  pid: Pid,
+  handoff_id: HandoffId.optional(),
+  client: z.string().max(128).optional(),
+});
+// --- blue -> client
+export const Welcome = frame('WELCOME', {
+  server_pid: Pid,
+  phase: Phase,
+  release: Release,
+  runtime: Runtime,
+  versions: z.array(z.number().int()).min(1),
+});
+export const ErrorFrame = frame('ERROR', {
+  code: ErrorCode,
+  message: Text,
+  /** The type of the frame that caused it, where known. */
+  frame: z.string().max(64).optional(),
+  /** True when the sender closes the connection after this frame. */
+  fatal: z.boolean(),
+});
+
+// --- observer -> blue
+export const Reserve = frame('RESERVE', {
+  handoff_id: HandoffId,
+  release: Release,
+  runtime: Runtime,
+  bake_ms: Ms,
+  thresholds: Thresholds.partial().optional(),
+  deadlines: Deadlines.partial().optional(),
+});
+export const Status = frame('STATUS', {});
+export const Subscribe = frame('SUBSCRIBE', {});
+export const Abort = frame('ABORT', { handoff_id: HandoffId, reason: Text });
+// --- blue -> observer
+export const Reserved = frame('RESERVED', {
+  handoff_id: HandoffId,
+  expires_at: Ms,
+  thresholds: Thresholds,
+  deadlines: Deadlines,
+});
+export const Aborting = frame('ABORTING', { handoff_id: HandoffId, phase: Phase });
+
+export const HandoffView = z.object({
+  id: HandoffId,
+  release: Release,
+  runtime: Runtime,
+  bake_ms: Ms,
+  green_pid: Pid.nullable(),
+  started_at: Ms,
+  bake_started_at: Ms.nullable(),
+});
+export const State = frame('STATE', {
+  phase: Phase,
+  server_pid: Pid,
+  release: Release,
+  runtime: Runtime,
+  handoff: HandoffView.nullable(),
+  timeline: z.array(TimelineEntry),
+  health: z.array(HealthSample),
+  last_verdict: VerdictRecord.nullable(),
+});
+export const EventFrame = frame('EVENT', {
+  event: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('phase'), handoff_id: HandoffId, phase: Phase, at: Ms, note: Text.optional() }),
+    z.object({ kind: z.literal('health'), handoff_id: HandoffId, sample: HealthSample }),
+    z.object({ kind: z.literal('verdict'), record: VerdictRecord }),
+  ]),
+});
+
+// --- the handoff: blue <-> green
+export const HandoffInit = frame('HANDOFF_INIT', {
+  handoff_id: HandoffId,
+  blue_pid: Pid,
+  release: Release,
+  runtime: Runtime,
+  store: z.object({ path: z.string().max(4096), schema: z.number().int().nonnegative() }),
+  bake_ms: Ms,
+  deadlines: Deadlines,
+});
+export const HandoffAck = frame('HANDOFF_ACK', {
+  handoff_id: HandoffId,
+  pid: Pid,
+  runtime: Runtime,
+  release: Release,
+  store_schema: z.number().int().nonnegative(),
+  init_ms: Ms,
+});
+export const HandoffActive = frame('HANDOFF_ACTIVE', {
+  handoff_id: HandoffId,
+  cursors: Cursors,
+  drained: z.number().int().nonnegative(),
+  paused_at: Ms,
+});
+export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
+  handoff_id: HandoffId,
+  adapters: z.array(z.string().max(64)).max(64),
+  /** When green's first poll went out: paused_at..polling_at is the dark window. */
+  polling_at: Ms,
+});
+export const Health = frame('HEALTH', {
+  handoff_id: HandoffId,
+  sample: HealthSample,
+  cursors: Cursors,
+});
+export const HandoffComplete = frame('HANDOFF_COMPLETE', { handoff_id: HandoffId, reason: Text });
+export const HandoffRollback = frame('HANDOFF_ROLLBACK', {
+  handoff_id: HandoffId,
+  reason: Text,
+  /** Sent by green when it rolls itself back: where it stopped. */
+  cursors: Cursors.optional(),
+});
+export const HandoffStopped = frame('HANDOFF_STOPPED', { handoff_id: HandoffId, cursors: Cursors });
+
+/** Every frame of protocol version 1, by type. */
+export const FRAME_SCHEMAS = {
+  HELLO: Hello,
+  WELCOME: Welcome,
+  ERROR: ErrorFrame,
+  RESERVE: Reserve,
+  RESERVED: Reserved,
+  STATUS: Status,
+  STATE: State,
+  SUBSCRIBE: Subscribe,
+  EVENT: EventFrame,
+  ABORT: Abort,
+  ABORTING: Aborting,
+  HANDOFF_INIT: HandoffInit,
+  HANDOFF_ACK: HandoffAck,
+  HANDOFF_ACTIVE: HandoffActive,
+  HANDOFF_CONFIRM: HandoffConfirm,
+  HEALTH: Health,
+  HANDOFF_COMPLETE: HandoffComplete,
+  HANDOFF_ROLLBACK: HandoffRollback,
+  HANDOFF_STOPPED: HandoffStopped,
+} as const;
+
+export type FrameType = keyof typeof FRAME_SCHEMAS;
+export type FrameOf<T extends FrameType> = z.infer<(typeof FRAME_SCHEMAS)[T]>;
+export const Frame = z.discriminatedUnion('type', [
+  Hello, Welcome, ErrorFrame, Reserve, Reserved, Status, State, Subscribe, EventFrame, Abort, Aborting,
+  HandoffInit, HandoffAck, HandoffActive, HandoffConfirm, Health, HandoffComplete, HandoffRollback, HandoffStopped,
+]);
+export type Frame = z.infer<typeof Frame>;
+/** A frame as a sender builds it: `v` is filled in by the encoder. */
+export type Outgoing = Frame extends infer F ? (F extends { v: number } ? Omit<F, 'v'> & { v?: number } : never) : never;
+
+/** True when `type` names a frame of this version. */
+export function isFrameType(type: string): type is FrameType {
+  return Object.prototype.hasOwnProperty.call(FRAME_SCHEMAS, type);
+}

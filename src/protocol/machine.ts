@@ -1,0 +1,430 @@
+import type { z } from 'zod';
+import { Deadlines, Thresholds } from './deadlines.ts';
+import {
+  PROTOCOL_VERSION,
+  type Cursors,
+  type HealthSample,
+  type Outgoing,
+  type Phase,
+  type TimelineEntry,
+  type Verdict,
+  type VerdictRecord,
+  type Reserve,
+  type HandoffAck,
+  type HandoffConfirm,
+  type Health,
+  type HandoffRollback,
+  type HandoffStopped,
+} from './frames.ts';
+import { judgeSample, summariseHealth, type Baseline, type Breaches } from './health.ts';
+
+/** Who blue is: fixed for the life of the process. */
+export interface BlueSelf {
+  pid: number;
+  release: string;
+  runtime: string;
+  store_path: string;
+  store_schema: number;
+}
+
+/** The handoff blue is running, from RESERVE to its verdict. */
+export interface HandoffCtx {
+  id: string;
+  release: string;
+  runtime: string;
+  bake_ms: number;
+  thresholds: Thresholds;
+  deadlines: Deadlines;
+  started_at: number;
+  green_pid: number | null;
+  handed_over: boolean;
+  cursors: Cursors | null;
+  paused_at: number | null;
+  polling_at: number | null;
+  bake_started_at: number | null;
+  last_heartbeat_at: number | null;
+  breaches: Breaches;
+  health: HealthSample[];
+  timeline: TimelineEntry[];
+  rollback_reason: string | null;
+}
+
+export interface BlueState {
+  phase: Phase;
+  /** When the current phase times out (epoch ms), or null when it has no deadline. */
+  deadline: number | null;
+  self: BlueSelf;
+  baseline: Baseline;
+  handoff: HandoffCtx | null;
+  last_verdict: VerdictRecord | null;
+}
+
+type Infer<T extends z.ZodType> = z.infer<T>;
+
+/** Everything that can happen to blue, as seen by its one loop. */
+export type BlueEvent =
+  | { type: 'reserve'; now: number; frame: Infer<typeof Reserve> }
+  | { type: 'green_hello'; now: number; handoff_id: string; pid: number }
+  | { type: 'ack'; now: number; frame: Infer<typeof HandoffAck> }
+  | { type: 'drained'; now: number; cursors: Cursors; drained: number; paused_at: number }
+  | { type: 'confirm'; now: number; frame: Infer<typeof HandoffConfirm> }
+  | { type: 'health'; now: number; frame: Infer<typeof Health> }
+  | { type: 'green_rollback'; now: number; frame: Infer<typeof HandoffRollback> }
+  | { type: 'stopped'; now: number; frame: Infer<typeof HandoffStopped> }
+  | { type: 'green_closed'; now: number }
+  | { type: 'abort'; now: number; handoff_id: string; reason: string }
+  | { type: 'baseline'; now: number; baseline: Baseline }
+  | { type: 'tick'; now: number; green_alive: boolean };
+
+/** What the loop must do after a step; the machine itself does nothing. */
+export type BlueEffect =
+  | { kind: 'reply'; frame: Outgoing } // to the connection that caused the event
+  | { kind: 'reply_close'; frame: Outgoing } // the same, then close that connection
+  | { kind: 'to_green'; frame: Outgoing }
+  | { kind: 'adopt_green' } // the connection that sent the event is green's from now on
+  | { kind: 'close_green' }
+  | { kind: 'drain' } // finish in-flight work, pause adapters, then report 'drained'
+  | { kind: 'resume'; cursors: Cursors | null } // poll again, from these cursors when given
+  | { kind: 'stop_green'; pid: number; grace_ms: number } // SIGTERM after grace if still alive, then SIGKILL
+  | { kind: 'kill_green'; pid: number } // SIGKILL now and wait until it is gone
+  | { kind: 'record'; record: VerdictRecord } // write the verdict file
+  | { kind: 'emit'; event: Extract<Outgoing, { type: 'EVENT' }>['event'] }
+  | { kind: 'exit' }; // COMPLETE was sent: blue leaves
+
+export interface Step {
+  state: BlueState;
+  effects: BlueEffect[];
+}
+
+/** The state of a blue that has just started serving. */
+export function initialState(self: BlueSelf, last: VerdictRecord | null = null): BlueState {
+  return { phase: 'idle', deadline: null, self, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: last };
+}
+
+const secs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+const err = (code: Extract<Outgoing, { type: 'ERROR' }>['code'], message: string, frame: string, fatal = false): Outgoing => ({
+  type: 'ERROR',
+  code,
+  message,
+  frame,
+  fatal,
+});
+
+/** The handoff state machine of blue: (state, event) -> (state, effects). Pure; never throws on any event. */
+export function step(state: BlueState, ev: BlueEvent): Step {
+  const s: BlueState = { ...state, handoff: state.handoff ? { ...state.handoff } : null };
+  const fx: BlueEffect[] = [];
+  const h = s.handoff;
+
+  const enter = (phase: Phase, deadline: number | null, note?: string) => {
+    s.phase = phase;
+    s.deadline = deadline;
+    if (s.handoff) {
+      s.handoff.timeline = [...s.handoff.timeline, { phase, at: ev.now, ...(note ? { note } : {}) }];
+      fx.push({ kind: 'emit', event: { kind: 'phase', handoff_id: s.handoff.id, phase, at: ev.now, ...(note ? { note } : {}) } });
+    }
+  };
+
+  // Ends the handoff with a verdict; blue serves again unless promoted.
+  const decide = (verdict: Verdict, reason: string) => {
+    const ho = s.handoff!;
+    const phase = verdict === 'promoted' ? 'complete' : 'idle';
+    enter(phase, null, `${verdict}: ${reason}`);
+    const record: VerdictRecord = {
+      v: PROTOCOL_VERSION,
+      handoff_id: ho.id,
+      verdict,
+      reason,
+      release: ho.release,
+      runtime: ho.runtime,
+      blue_pid: s.self.pid,
+      green_pid: ho.green_pid,
+      decided_by: 'blue',
+      decided_at: ev.now,
+      dark_window_ms: ho.paused_at !== null && ho.polling_at !== null ? Math.max(0, ho.polling_at - ho.paused_at) : null,
+      timeline: ho.timeline.slice(-256),
+      health: ho.health.slice(-4096),
+    };
+    s.last_verdict = record;
+    fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
+    if (verdict === 'promoted') {
+      fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_COMPLETE', handoff_id: ho.id, reason } }, { kind: 'exit' });
+    } else {
+      s.handoff = null;
+    }
+  };
+
+  // Green never got the cursors: tell it to go, make sure it goes, decide failed.
+  const failBeforeHandover = (reason: string, resume: boolean) => {
+    const ho = s.handoff!;
+    fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ROLLBACK', handoff_id: ho.id, reason } }, { kind: 'close_green' });
+    if (ho.green_pid !== null) fx.push({ kind: 'stop_green', pid: ho.green_pid, grace_ms: ho.deadlines.rollback_grace_ms });
+    if (resume) fx.push({ kind: 'resume', cursors: null });
+    decide('failed', reason);
+  };
+
+  // Green may be polling: ask it to stop and wait for it (bounded by the grace period).
+  const beginRollback = (reason: string) => {
+    const ho = s.handoff!;
+    ho.rollback_reason = reason;
+    fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ROLLBACK', handoff_id: ho.id, reason } });
+    enter('rolling-back', ev.now + ho.deadlines.rollback_grace_ms, reason);
+  };
+
+  const finishRollback = (cursors: Cursors | null, extra?: string) => {
+    const ho = s.handoff!;
+    fx.push({ kind: 'resume', cursors: cursors ?? ho.cursors }, { kind: 'close_green' });
+    const reason = ho.rollback_reason ?? 'rolled back';
+    decide('rolled-back', extra ? `${reason}; ${extra}` : reason);
+  };
+
+  switch (ev.type) {
+    case 'baseline':
+      s.baseline = ev.baseline;
+      return { state: s, effects: fx };
+
+    case 'reserve': {
+      const f = ev.frame;
+      if (s.phase !== 'idle' || h) {
+        const what = h ? `handoff ${h.id} is ${s.phase}` : `blue is ${s.phase}`;
+        fx.push({ kind: 'reply', frame: err('busy', `${what}; one handoff at a time`, 'RESERVE') });
+        return { state: s, effects: fx };
+      }
+      const deadlines = Deadlines.parse(f.deadlines ?? {});
+      const thresholds = Thresholds.parse(f.thresholds ?? {});
+      s.handoff = {
+        id: f.handoff_id,
+        release: f.release,
+        runtime: f.runtime,
+        bake_ms: f.bake_ms,
+        thresholds,
+        deadlines,
+        started_at: ev.now,
+        green_pid: null,
+        handed_over: false,
+        cursors: null,
+        paused_at: null,
+        polling_at: null,
+        bake_started_at: null,
+        last_heartbeat_at: null,
+        breaches: { error: 0, latency: 0 },
+        health: [],
+        timeline: [],
+        rollback_reason: null,
+      };
+      enter('reserved', ev.now + deadlines.claim_ms, `release ${f.release}, runtime ${f.runtime}`);
+      fx.push({ kind: 'reply', frame: { type: 'RESERVED', handoff_id: f.handoff_id, expires_at: ev.now + deadlines.claim_ms, thresholds, deadlines } });
+      return { state: s, effects: fx };
+    }
+
+    case 'green_hello': {
+      if (s.phase !== 'reserved' || !h || h.id !== ev.handoff_id) {
+        const why = h ? `no reservation for handoff ${ev.handoff_id}` : 'no handoff is reserved';
+        fx.push({ kind: 'reply_close', frame: err('busy', why, 'HELLO', true) });
+        return { state: s, effects: fx };
+      }
+      h.green_pid = ev.pid;
+      fx.push({ kind: 'adopt_green' });
+      fx.push({
+        kind: 'to_green',
+        frame: {
+          type: 'HANDOFF_INIT',
+          handoff_id: h.id,
+          blue_pid: s.self.pid,
+          release: s.self.release,
+          runtime: s.self.runtime,
+          store: { path: s.self.store_path, schema: s.self.store_schema },
+          bake_ms: h.bake_ms,
+          deadlines: h.deadlines,
+        },
+      });
+      enter('init', ev.now + h.deadlines.ack_ms, `green pid ${ev.pid}`);
+      return { state: s, effects: fx };
+    }
+
+    case 'ack': {
+      if (!h || s.phase !== 'init' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_ACK');
+      const f = ev.frame;
+      if (f.release !== h.release) {
+        failBeforeHandover(`green reports release ${f.release}, expected ${h.release}`, false);
+      } else if (f.runtime !== h.runtime) {
+        failBeforeHandover(`green reports runtime ${f.runtime}, expected ${h.runtime}`, false);
+      } else {
+        h.green_pid = f.pid;
+        enter('draining', ev.now + h.deadlines.drain_ms, `green ready after ${f.init_ms} ms`);
+        fx.push({ kind: 'drain' });
+      }
+      return { state: s, effects: fx };
+    }
+
+    case 'drained': {
+      if (!h || s.phase !== 'draining') return { state: s, effects: fx }; // late: the drain was abandoned
+      h.cursors = ev.cursors;
+      h.paused_at = ev.paused_at;
+      h.handed_over = true;
+      fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ACTIVE', handoff_id: h.id, cursors: ev.cursors, drained: ev.drained, paused_at: ev.paused_at } });
+      enter('active', ev.now + h.deadlines.confirm_ms, `${ev.drained} in-flight finished`);
+      return { state: s, effects: fx };
+    }
+
+    case 'confirm': {
+      if (!h || s.phase !== 'active' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_CONFIRM');
+      h.polling_at = ev.frame.polling_at;
+      h.bake_started_at = ev.now;
+      h.last_heartbeat_at = ev.now;
+      const dark = h.paused_at !== null ? ` after a ${Math.max(0, ev.frame.polling_at - h.paused_at)} ms dark window` : '';
+      enter('baking', ev.now + h.bake_ms, `green polling${dark}`);
+      return { state: s, effects: fx };
+    }
+
+    case 'health': {
+      if (!h || (s.phase !== 'baking' && s.phase !== 'active') || ev.frame.handoff_id !== h.id) return { state: s, effects: fx };
+      h.last_heartbeat_at = ev.now;
+      h.cursors = ev.frame.cursors;
+      h.health = [...h.health, ev.frame.sample].slice(-4096);
+      fx.push({ kind: 'emit', event: { kind: 'health', handoff_id: h.id, sample: ev.frame.sample } });
+      if (s.phase !== 'baking') return { state: s, effects: fx };
+      const j = judgeSample(ev.frame.sample, s.baseline, h.thresholds, h.breaches);
+      h.breaches = j.breaches;
+      if (j.reason) beginRollback(j.reason);
+      return { state: s, effects: fx };
+    }
+
+    case 'green_rollback': {
+      if (!h || ev.frame.handoff_id !== h.id || !['init', 'draining', 'active', 'baking', 'rolling-back'].includes(s.phase)) {
+        return wrongPhase(s, fx, 'HANDOFF_ROLLBACK');
+      }
+      const reason = `green rolled back: ${ev.frame.reason}`;
+      if (h.green_pid !== null) fx.push({ kind: 'stop_green', pid: h.green_pid, grace_ms: h.deadlines.rollback_grace_ms });
+      if (!h.handed_over) {
+        fx.push({ kind: 'close_green' });
+        if (s.phase === 'draining') fx.push({ kind: 'resume', cursors: null });
+        decide('failed', reason);
+      } else {
+        h.rollback_reason ??= reason;
+        finishRollback(ev.frame.cursors ?? null);
+      }
+      return { state: s, effects: fx };
+    }
+
+    case 'stopped': {
+      if (!h || s.phase !== 'rolling-back' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_STOPPED');
+      if (h.green_pid !== null) fx.push({ kind: 'stop_green', pid: h.green_pid, grace_ms: h.deadlines.rollback_grace_ms });
+      finishRollback(ev.frame.cursors);
+      return { state: s, effects: fx };
+    }
+
+    case 'green_closed': {
+      if (!h) return { state: s, effects: fx };
+      switch (s.phase) {
+        case 'init':
+          failBeforeHandover('green closed the connection before HANDOFF_ACK', false);
+          break;
+        case 'draining':
+          failBeforeHandover('green closed the connection while blue was draining', true);
+          break;
+        case 'active':
+        case 'baking':
+          // Green may still be polling: wait (bounded) until its pid is gone, then resume.
+          beginRollback(`green (pid ${h.green_pid}) closed the handoff connection during ${s.phase === 'active' ? 'the handover' : 'the bake'}`);
+          break;
+        default:
+          break;
+      }
+      return { state: s, effects: fx };
+    }
+
+    case 'abort': {
+      if (!h || h.id !== ev.handoff_id) {
+        fx.push({ kind: 'reply', frame: err('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
+        return { state: s, effects: fx };
+      }
+      const reason = `aborted: ${ev.reason}`;
+      fx.push({ kind: 'reply', frame: { type: 'ABORTING', handoff_id: h.id, phase: s.phase } });
+      if (s.phase === 'reserved') decide('failed', reason);
+      else if (s.phase === 'init') failBeforeHandover(reason, false);
+      else if (s.phase === 'draining') failBeforeHandover(reason, true);
+      else if (s.phase === 'active' || s.phase === 'baking') beginRollback(reason);
+      return { state: s, effects: fx };
+    }
+
+    case 'tick':
+      return tick(s, fx, ev.now, ev.green_alive, { enter, decide, failBeforeHandover, beginRollback, finishRollback });
+  }
+}
+
+interface Helpers {
+  enter: (phase: Phase, deadline: number | null, note?: string) => void;
+  decide: (verdict: Verdict, reason: string) => void;
+  failBeforeHandover: (reason: string, resume: boolean) => void;
+  beginRollback: (reason: string) => void;
+  finishRollback: (cursors: Cursors | null, extra?: string) => void;
+}
+
+function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, x: Helpers): Step {
+  const h = s.handoff;
+  if (!h) return { state: s, effects: fx };
+  const pid = h.green_pid;
+  const due = s.deadline !== null && now >= s.deadline;
+  const d = h.deadlines;
+  switch (s.phase) {
+    case 'reserved':
+      if (due) x.decide('failed', `no green claimed handoff ${h.id} within ${secs(d.claim_ms)}`);
+      break;
+    case 'init':
+      if (pid !== null && !greenAlive) x.failBeforeHandover(`green (pid ${pid}) exited before HANDOFF_ACK`, false);
+      else if (due) x.failBeforeHandover(`green did not send HANDOFF_ACK within ${secs(d.ack_ms)}`, false);
+      break;
+    case 'draining':
+      if (due) x.failBeforeHandover(`blue could not finish in-flight work within ${secs(d.drain_ms)}`, true);
+      break;
+    case 'active':
+      if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited before HANDOFF_CONFIRM`);
+      else if (due) x.beginRollback(`green did not send HANDOFF_CONFIRM within ${secs(d.confirm_ms)}`);
+      break;
+    case 'baking': {
+      const age = now - (h.last_heartbeat_at ?? now);
+      if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited during the bake`);
+      else if (age > h.thresholds.max_heartbeat_age_ms) {
+        x.beginRollback(`no HEALTH from green for ${secs(age)} (limit ${secs(h.thresholds.max_heartbeat_age_ms)})`);
+      } else if (due) {
+        x.decide('promoted', `bake of ${secs(h.bake_ms)} passed: ${summariseHealth(h.health)}`);
+      }
+      break;
+    }
+    case 'rolling-back':
+      if (!greenAlive) x.finishRollback(null);
+      else if (due && pid !== null) {
+        fx.push({ kind: 'kill_green', pid });
+        x.finishRollback(null, `green did not stop within ${secs(d.rollback_grace_ms)} and was killed`);
+      }
+      break;
+    default:
+      break;
+  }
+  return { state: s, effects: fx };
+}
+
+function wrongPhase(s: BlueState, fx: BlueEffect[], frame: string): Step {
+  const where = s.handoff ? `handoff ${s.handoff.id} is ${s.phase}` : `blue is ${s.phase}`;
+  fx.push({ kind: 'reply', frame: err('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
+  return { state: s, effects: fx };
+}
+
+/** The STATE frame an observer gets for this state. */
+export function view(s: BlueState): Outgoing {
+  const h = s.handoff;
+  return {
+    type: 'STATE',
+    phase: s.phase,
+    server_pid: s.self.pid,
+    release: s.self.release,
+    runtime: s.self.runtime,
+    handoff: h
+      ? { id: h.id, release: h.release, runtime: h.runtime, bake_ms: h.bake_ms, green_pid: h.green_pid, started_at: h.started_at, bake_started_at: h.bake_started_at }
+      : null,
+    timeline: h ? h.timeline : (s.last_verdict?.timeline ?? []),
+    health: h ? h.health.slice(-256) : [],
+    last_verdict: s.last_verdict,
+  };
+}
