@@ -1,0 +1,72 @@
+import { shellQuote } from '../host/quote.ts';
+import type { Host } from '../host/host.ts';
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The environment file green sources: one `export KEY='value'` line per variable, every
+ * value single-quoted so the shell reads it back literally. It travels on stdin into a
+ * 0600 temp file on the host, never on a command line.
+ */
+export function envFileText(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => {
+      if (!ENV_KEY.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not a valid identifier`);
+      return `export ${k}=${shellQuote(v)}\n`;
+    })
+    .join('');
+}
+
+/**
+ * Starts green detached. $1 log file, $2 workdir ('' = stay), $3 green command (the user's
+ * own shell line), $4 launcher (process|systemd), $5 unit name. Stdin is the env file.
+ * Prints the pid. Constant text: no value is ever pasted into it.
+ */
+export const LAUNCH_SCRIPT = `set -eu
+log=$1; wd=$2; cmd=$3; launcher=$4; unit=$5
+umask 077
+mkdir -p "$(dirname "$log")"
+envf=$(mktemp "\${TMPDIR:-/tmp}/hermes-green-env.XXXXXX")
+cat > "$envf"
+if [ -n "$wd" ]; then cd "$wd"; fi
+if [ "$launcher" = systemd ]; then
+  systemd-run --user --quiet --collect --unit="$unit" -p Restart=on-failure -p KillMode=mixed \\
+    -p "StandardOutput=append:$log" -p "StandardError=append:$log" --working-directory="$(pwd)" \\
+    sh -c '. "$1"; rm -f "$1"; exec sh -c "$2"' hermes-green "$envf" "$cmd"
+  systemctl --user show -p MainPID --value "$unit"
+else
+  setsid sh -c '. "$1"; rm -f "$1"; exec sh -c "$2"' hermes-green "$envf" "$cmd" </dev/null >>"$log" 2>&1 &
+  echo $!
+fi
+`;
+
+export interface LaunchSpec {
+  logPath: string;
+  workdir: string | null;
+  greenCommand: string;
+  launcher: 'process' | 'systemd';
+  /** systemd unit name for this green (from the template and the handoff id). */
+  unit: string;
+  env: Record<string, string>;
+}
+
+/** The argv that starts green on the host; the env goes to stdin (see envFileText). */
+export function launchArgv(spec: LaunchSpec): string[] {
+  return ['sh', '-c', LAUNCH_SCRIPT, 'hermes-launch', spec.logPath, spec.workdir ?? '', spec.greenCommand, spec.launcher, spec.unit];
+}
+
+/** The systemd unit name of green for a handoff: `<template><id>.service`, e.g. hermes-gateway@<id>.service. */
+export function unitName(template: string, handoffId: string): string {
+  const base = template.endsWith('.service') ? template.slice(0, -'.service'.length) : template;
+  return base.endsWith('@') ? `${base}${handoffId}.service` : `${base}-${handoffId}.service`;
+}
+
+/** Starts green detached on the host; resolves with the launcher's pid (green reports its own in HANDOFF_ACK). */
+export async function launchGreen(host: Host, spec: LaunchSpec): Promise<number> {
+  const r = await host.exec(launchArgv(spec), { stdin: envFileText(spec.env), timeoutMs: 30_000 });
+  const pid = Number.parseInt(r.stdout.trim().split('\n').pop() ?? '', 10);
+  if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
+    throw new Error(`could not start green (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-500) || 'no output'}`);
+  }
+  return pid;
+}

@@ -1,0 +1,112 @@
+import { PeerError, type ObserverClient } from '../peer/observer.ts';
+import { followHandoff } from './follow.ts';
+import { greenLogPath, resolvePaths, type HostPaths } from './paths.ts';
+import { launchGreen, unitName } from './launch.ts';
+import { mintHandoffId } from './mint.ts';
+import { openObserver, readHostToken } from './observe.ts';
+import type { Outcome } from './outcome.ts';
+import type { EngineIo, EngineParams } from './params.ts';
+import { OutcomeBuilder } from './result.ts';
+import { verdictOutcome } from './verdicts.ts';
+import { tailGreenLog } from './green-log.ts';
+
+/** Promotes: STATUS, RESERVE, prepare, start green, follow the handoff to its verdict. Never throws past the deadline. */
+export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
+  const now = io.now ?? Date.now;
+  const started = now();
+  const deadlineAt = started + p.timeoutMs;
+  const out = new OutcomeBuilder(p, started, now);
+  out.bakeMs = p.bakeMs;
+  const host = io.host;
+  let obs: ObserverClient | null = null;
+  let paths: HostPaths | null = null;
+  try {
+    if (!p.greenCommand) return out.done('failed', 'no green-command: nothing to start');
+    paths = await resolvePaths(host, p.hermesHome, p.socketPath);
+    const token = await readHostToken(host, paths);
+    io.addSecret?.(token);
+    obs = await openObserver(host, paths, token);
+    out.bluePid = obs.welcome?.server_pid ?? null;
+    const state = await obs.status(10_000);
+    if (state.phase === 'idle' && state.release === p.release && state.runtime === p.runtime) {
+      return out.done('unchanged', `release ${p.release} (runtime ${p.runtime}) already serves on ${p.targetName}`);
+    }
+    const id = mintHandoffId(p.release, now());
+    out.handoffId = id;
+    io.onPhase?.('reserving', `reserving handoff ${id}`);
+    try {
+      await obs.reserve(
+        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: p.deadlines },
+        10_000,
+      );
+    } catch (e) {
+      if (e instanceof PeerError && e.code === 'busy') return out.done('failed', `the host refused the handoff: ${e.message}`);
+      throw e;
+    }
+    out.timeline.push({ phase: 'reserved', at: now() });
+    io.log.info(`reserved handoff ${id} for release ${p.release}`);
+
+    // From here on a failure must release the reservation, so blue is free again.
+    const abandon = async (reason: string) => {
+      await obs?.abort(id, reason, 10_000).catch(() => undefined);
+      return reason;
+    };
+    if (p.prepareCommand) {
+      io.onPhase?.('preparing', 'running prepare-command');
+      const argv = p.workdir ? ['sh', '-c', 'cd "$1" && exec sh -c "$2"', 'hermes-prepare', p.workdir, p.prepareCommand] : ['sh', '-c', p.prepareCommand];
+      const r = await host.exec(argv, { timeoutMs: Math.max(1_000, deadlineAt - now() - 30_000), stdin: '' });
+      if (r.code !== 0) {
+        const tail = (r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ');
+        return out.done('failed', await abandon(`prepare-command failed (exit ${r.code ?? r.signal})${tail ? `: ${tail}` : ''}`));
+      }
+    }
+    const log = greenLogPath(paths, id);
+    let launcherPid: number;
+    try {
+      launcherPid = await launchGreen(host, {
+        logPath: log,
+        workdir: p.workdir,
+        greenCommand: p.greenCommand,
+        launcher: p.launcher,
+        unit: unitName(p.systemdUnit, id),
+        env: { ...p.greenEnv, HERMES_HOME: paths.home, HERMES_RUNTIME: p.runtime, HERMES_RELEASE: p.release, HERMES_HANDOFF_ID: id },
+      });
+    } catch (e) {
+      return out.done('failed', await abandon((e as Error).message));
+    }
+    out.greenPid = launcherPid;
+    io.log.info(`started green (launcher pid ${launcherPid}); log ${log}`);
+    let unclaimedSince: number | null = null;
+    const end = await followHandoff({
+      io,
+      paths,
+      token,
+      id,
+      deadlineAt,
+      first: obs,
+      timeline: out.timeline,
+      health: out.health,
+      // A green that died before HELLO would otherwise hold the reservation until it expires.
+      checkUnclaimed: async () => {
+        const r = await host.exec(['kill', '-0', String(launcherPid)], { timeoutMs: 10_000 }).catch(() => null);
+        if (!r || r.code === 0) return null;
+        unclaimedSince ??= now();
+        return now() - unclaimedSince >= 1_000 ? `green exited before connecting to the handoff socket (see ${log})` : null;
+      },
+    });
+    obs = null;
+    if (end.kind === 'timeout') {
+      return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; rerun with mode: status`);
+    }
+    out.absorb(end.record);
+    const o = verdictOutcome(out, end.record, p.release);
+    if (o.verdict !== 'promoted') out.greenLogTail = await tailGreenLog(host, log);
+    return out.done(o.verdict, o.reason);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (now() >= deadlineAt) return out.done('timed-out', `the action's deadline passed: ${msg}; rerun with mode: status`);
+    return out.done('failed', msg);
+  } finally {
+    obs?.close();
+  }
+}

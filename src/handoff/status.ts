@@ -1,0 +1,44 @@
+import { followHandoff } from './follow.ts';
+import { resolvePaths } from './paths.ts';
+import { openObserver, readHostToken, readHostVerdict } from './observe.ts';
+import type { Outcome } from './outcome.ts';
+import type { EngineIo, EngineParams } from './params.ts';
+import { OutcomeBuilder } from './result.ts';
+import { verdictOutcome } from './verdicts.ts';
+
+/** Reports a handoff: follows the one under way, else the last verdict (or the named one's verdict file). */
+export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
+  const now = io.now ?? Date.now;
+  const started = now();
+  const out = new OutcomeBuilder(p, started, now);
+  try {
+    const paths = await resolvePaths(io.host, p.hermesHome, p.socketPath);
+    if (p.handoffId) {
+      const rec = await readHostVerdict(io.host, paths, p.handoffId);
+      if (rec) {
+        out.absorb(rec);
+        const o = verdictOutcome(out, rec, rec.release);
+        return out.done(o.verdict, o.reason);
+      }
+    }
+    const token = await readHostToken(io.host, paths);
+    io.addSecret?.(token);
+    const obs = await openObserver(io.host, paths, token);
+    const state = await obs.status(10_000);
+    out.bluePid = state.server_pid;
+    const id = p.handoffId ?? state.handoff?.id ?? state.last_verdict?.handoff_id ?? null;
+    if (!id) {
+      obs.close();
+      out.release = state.release;
+      return out.done('failed', `no handoff has run on ${p.targetName} yet; release ${state.release} (runtime ${state.runtime}) serves`);
+    }
+    out.handoffId = id;
+    const end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
+    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${id} is still in phase ${end.phase}; rerun with mode: status`);
+    out.absorb(end.record);
+    const o = verdictOutcome(out, end.record, end.record.release);
+    return out.done(o.verdict, o.reason);
+  } catch (e) {
+    return out.done('failed', (e as Error).message);
+  }
+}
