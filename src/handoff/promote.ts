@@ -43,7 +43,6 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
       if (e instanceof PeerError && e.code === 'busy') return out.done('failed', `the host refused the handoff: ${e.message}`);
       throw e;
     }
-    out.timeline.push({ phase: 'reserved', at: now() });
     io.log.info(`reserved handoff ${id} for release ${p.release}`);
 
     // From here on a failure must release the reservation, so blue is free again.

@@ -237,7 +237,10 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       clients.delete(c);
       if (c === green) {
         green = null;
-        dispatch({ type: 'green_closed', now: os.now() }, null);
+        // A crash closes the socket a moment before the pid disappears: look briefly, for a truer reason.
+        const pid = state.handoff?.green_pid ?? null;
+        const alive = pid === null ? Promise.resolve(true) : waitGone(os, pid, 50).then((gone) => !gone);
+        void alive.then((a) => dispatch({ type: 'green_closed', now: os.now(), green_alive: a }, null));
       }
     });
   };

@@ -71,7 +71,7 @@ export type BlueEvent =
   | { type: 'health'; now: number; frame: Infer<typeof Health> }
   | { type: 'green_rollback'; now: number; frame: Infer<typeof HandoffRollback> }
   | { type: 'stopped'; now: number; frame: Infer<typeof HandoffStopped> }
-  | { type: 'green_closed'; now: number }
+  | { type: 'green_closed'; now: number; green_alive: boolean }
   | { type: 'abort'; now: number; handoff_id: string; reason: string }
   | { type: 'baseline'; now: number; baseline: Baseline }
   | { type: 'tick'; now: number; green_alive: boolean };
@@ -318,15 +318,17 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       if (!h) return { state: s, effects: fx };
       switch (s.phase) {
         case 'init':
-          failBeforeHandover('green closed the connection before HANDOFF_ACK', false);
+          failBeforeHandover(`green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the connection' : 'exited'} before HANDOFF_ACK`, false);
           break;
         case 'draining':
-          failBeforeHandover('green closed the connection while blue was draining', true);
+          failBeforeHandover(`green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the connection' : 'exited'} while blue was draining`, true);
           break;
         case 'active':
         case 'baking':
           // Green may still be polling: wait (bounded) until its pid is gone, then resume.
-          beginRollback(`green (pid ${h.green_pid}) closed the handoff connection during ${s.phase === 'active' ? 'the handover' : 'the bake'}`);
+          beginRollback(
+            `green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the handoff connection' : 'exited'} during ${s.phase === 'active' ? 'the handover' : 'the bake'}`,
+          );
           break;
         default:
           break;

@@ -1,0 +1,156 @@
+// The reference gateway: a small stand-in for Hermes that speaks the handoff protocol.
+// Blue when started plainly; green when HERMES_HANDOFF_ID is set (started for a handoff).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBlue, type BlueHandle } from '../../src/peer/blue.ts';
+import { runGreen } from '../../src/peer/green.ts';
+import { writeFileAtomic } from '../../src/peer/files.ts';
+import { socketAnswers } from '../../src/peer/listen.ts';
+import { parseHandoffId } from '../../src/protocol/ids.ts';
+import type { VerdictRecord } from '../../src/protocol/frames.ts';
+import { openStore, STORE_SCHEMA } from './store.ts';
+import { createTelegramAdapter } from './telegram-adapter.ts';
+import { BLUE_FAULTS, GREEN_FAULTS, blueOnPhase, greenHooks, type BlueFault, type GreenFault } from './faults.ts';
+
+const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
+
+/** Runs the reference gateway until it is replaced, rolled back or stopped; resolves with its exit code. */
+export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        home: { type: 'string' },
+        platform: { type: 'string' },
+        'init-ms': { type: 'string', default: '3000' },
+        fault: { type: 'string' },
+        'poll-timeout': { type: 'string', default: '25' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`example-gateway: ${(e as Error).message}\nusage: ${USAGE}\n`);
+    return 2;
+  }
+  const home = args.home ?? env.HERMES_HOME;
+  const platform = args.platform;
+  const initMs = Number(args['init-ms']);
+  const pollTimeout = Number(args['poll-timeout']);
+  const bad = (m: string) => (process.stderr.write(`example-gateway: ${m}\nusage: ${USAGE}\n`), 2);
+  if (!home) return bad('--home DIR (or HERMES_HOME) is required');
+  if (!platform || !/^https?:\/\//.test(platform)) return bad('--platform must be an http(s) URL');
+  if (!Number.isInteger(initMs) || initMs < 0) return bad('--init-ms must be a whole number of milliseconds >= 0');
+  if (!Number.isFinite(pollTimeout) || pollTimeout < 0 || pollTimeout > 60) return bad('--poll-timeout must be 0-60 seconds');
+  const fault = (args.fault ?? env.HERMES_HANDOFF_FAULT ?? 'none') as GreenFault;
+  if (!GREEN_FAULTS.includes(fault)) return bad(`--fault must be one of ${GREEN_FAULTS.join(', ')}`);
+  const blueFault = (env.HERMES_BLUE_FAULT ?? 'none') as BlueFault;
+  if (!BLUE_FAULTS.includes(blueFault)) return bad(`HERMES_BLUE_FAULT must be one of ${BLUE_FAULTS.join(', ')}`);
+  const handoffId = env.HERMES_HANDOFF_ID ? parseHandoffId(env.HERMES_HANDOFF_ID) : null;
+  const runtime = env.HERMES_RUNTIME || 'legacy';
+  const release = env.HERMES_RELEASE || 'dev';
+  const socketPath = env.HERMES_SOCKET || join(home, 'run', 'handoff.sock');
+  const role = handoffId ? 'green' : 'blue';
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} [gateway ${role} pid ${process.pid} ${runtime}@${release}] ${m}\n`);
+
+  for (const d of ['run', 'logs', 'store']) mkdirSync(join(home, d), { recursive: true, mode: 0o700 });
+  const pidFile = join(home, 'gateway.pid');
+  const store = openStore(home);
+  const errors = { on: false };
+  const adapters = createTelegramAdapter({
+    baseUrl: platform,
+    store,
+    pollTimeoutS: pollTimeout,
+    pollerId: `${role}-${process.pid}`,
+    log,
+    agent: async (u) => {
+      const text = u.message?.text ?? '';
+      return errors.on ? { text: 'Sorry, something went wrong.', error: true } : { text: `echo: ${text}`, error: false };
+    },
+  });
+  const initialise = () => new Promise<void>((r) => setTimeout(r, initMs));
+
+  let blue: BlueHandle | null = null;
+  let finished: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (finished = r));
+  const serve = async (lastVerdict: VerdictRecord | null, takeover: boolean) => {
+    writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
+    blue = await startBlue({
+      socketPath,
+      home,
+      release,
+      runtime,
+      store: { path: store.path, schema: STORE_SCHEMA },
+      adapters,
+      takeover,
+      lastVerdict,
+      log,
+      onPhase: blueOnPhase(blueFault),
+      onComplete: () => {
+        log('handoff complete: green serves; exiting');
+        store.close();
+        finished(0);
+      },
+    });
+  };
+
+  // A graceful stop: finish in-flight work, stop polling, close the socket.
+  const stop = async (sig: string) => {
+    log(`${sig}: stopping`);
+    await adapters.pause(5_000).catch(() => undefined);
+    await (blue as BlueHandle | null)?.close();
+    store.close();
+    finished(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  if (role === 'blue') {
+    if (await socketAnswers(socketPath)) {
+      log(`another gateway already listens on ${socketPath}; refusing to start a second blue`);
+      return 1;
+    }
+    await initialise();
+    await adapters.start(null);
+    await serve(null, true);
+    log(`serving (init ${initMs} ms)`);
+    return exited;
+  }
+
+  if (fault === 'exit-at-start') {
+    log('fault exit-at-start: exiting before connecting');
+    return 1;
+  }
+  const bluePid = readPid(pidFile);
+  const result = await runGreen({
+    socketPath,
+    home,
+    handoffId: handoffId!,
+    release,
+    runtime,
+    storeSchema: STORE_SCHEMA,
+    adapters,
+    init: initialise,
+    bluePid,
+    hooks: greenHooks(fault, errors),
+    log,
+  });
+  if (result.kind === 'stopped') {
+    log(`handoff ended ${result.verdict}: ${result.reason}; exiting`);
+    store.close();
+    return result.verdict === 'rolled-back' ? 0 : 1;
+  }
+  log(`promoted (${result.how}): ${result.verdict.reason}`);
+  await serve(result.verdict, true);
+  return exited;
+}
+
+function readPid(path: string): number | null {
+  try {
+    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
