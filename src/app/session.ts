@@ -1,0 +1,40 @@
+import type { Settings } from '../config/settings.ts';
+import { runMode } from '../handoff/run.ts';
+import type { Outcome } from '../handoff/outcome.ts';
+import type { EngineIo } from '../handoff/params.ts';
+import { OutcomeBuilder } from '../handoff/result.ts';
+import type { Host } from '../host/host.ts';
+import { LocalHost } from '../host/local/local-host.ts';
+import { connectSsh } from '../host/ssh/connect.ts';
+import { engineParams, sshOptions } from './engine-params.ts';
+
+export interface SessionIo {
+  log: EngineIo['log'];
+  onPhase?: EngineIo['onPhase'];
+  addSecret?: EngineIo['addSecret'];
+}
+
+/** Connects to the host (one SSH connection, or this machine), runs the mode, closes; every failure becomes an Outcome. */
+export async function runSession(s: Settings, io: SessionIo, handoffId: string | null = null): Promise<{ outcome: Outcome; host: Host | null }> {
+  const p = engineParams(s, handoffId);
+  const started = Date.now();
+  let host: Host | null = null;
+  try {
+    const ssh = sshOptions(s);
+    host = ssh ? await connectSsh(ssh, io.log) : new LocalHost();
+  } catch (e) {
+    const out = new OutcomeBuilder(p, started, Date.now);
+    const msg = `cannot connect to ${s.report.targetName}: ${(e as Error).message}`;
+    if (s.mode === 'preflight') {
+      out.checks.push({ name: 'host reachable', ok: false, detail: (e as Error).message });
+      return { outcome: out.done('not-ready', msg), host: null };
+    }
+    return { outcome: out.done('failed', msg), host: null };
+  }
+  try {
+    const outcome = await runMode(p, { host, log: io.log, onPhase: io.onPhase, addSecret: io.addSecret });
+    return { outcome, host };
+  } finally {
+    await host.close().catch(() => undefined);
+  }
+}

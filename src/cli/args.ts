@@ -1,0 +1,176 @@
+import { INPUT_NAMES, SECRET_INPUTS, type InputName } from '../config/inputs.ts';
+
+export const CLI_COMMANDS = ['promote', 'preflight', 'status', 'rollback'] as const;
+export type CliCommand = (typeof CLI_COMMANDS)[number];
+
+/** What the command line asked for: the mode, and the inputs as the action would read them. */
+export interface CliArgs {
+  command: CliCommand;
+  /** The raw value of an input, as core.getInput gives it in the action ('' when not given). */
+  getInput(name: string): string;
+}
+
+/** A bad command line (exit 2); the message names the flag and says what to do. */
+export class CliArgsError extends Error {
+  override name = 'CliArgsError';
+}
+
+/** `--help` was asked for (exit 0); `text` is what to print. */
+export class CliHelp extends Error {
+  override name = 'CliHelp';
+  constructor(readonly text: string) {
+    super('help requested');
+  }
+}
+
+const BOOLEAN_INPUTS = new Set<string>(['insecure-skip-host-key-check', 'fail-on-rollback', 'close-issue-on-success']);
+// Several of these add up (several pins, for key rotation).
+const REPEATABLE_INPUTS = new Set<string>(['known-hosts', 'host-fingerprint', 'jump-known-hosts', 'jump-host-fingerprint']);
+// Flags that are not inputs: secrets and lists read from files, so no value sits in argv where ps shows it.
+const FILE_FLAGS: Record<string, InputName> = {
+  'private-key-file': 'private-key',
+  'passphrase-file': 'passphrase',
+  'jump-private-key-file': 'jump-private-key',
+  'jump-passphrase-file': 'jump-passphrase',
+  'known-hosts-file': 'known-hosts',
+  'jump-known-hosts-file': 'jump-known-hosts',
+  'green-env-file': 'green-env',
+};
+const REFUSED: Record<string, string> = {
+  'private-key': 'a private key is never taken from a flag value (ps shows it): use --private-key-file PATH or --private-key-stdin',
+  passphrase: 'a passphrase is never taken from a flag value (ps shows it): use --passphrase-file PATH',
+  'jump-private-key': 'a private key is never taken from a flag value (ps shows it): use --jump-private-key-file PATH',
+  'jump-passphrase': 'a passphrase is never taken from a flag value (ps shows it): use --jump-passphrase-file PATH',
+  'github-token': 'the token is never taken from a flag value (ps shows it): set the GITHUB_TOKEN environment variable',
+  'green-env': "green's environment values are secrets and never taken from a flag value: use --green-env-file PATH (KEY=VALUE lines)",
+  mode: 'the mode is the command: hermes-handoff promote|preflight|status|rollback',
+};
+
+/** The text `--help` prints. */
+export function cliHelp(): string {
+  return `Usage: hermes-handoff <command> [flags]
+
+Commands (the action's modes):
+  promote     start green beside the running gateway, hand over, bake, report the verdict
+  preflight   check that the host is ready for a handoff; changes nothing
+  status      attach to a running handoff, or report how the last one ended
+  rollback    ask the running handoff to roll back (during the bake)
+
+Flags are the action's inputs (see docs/inputs.md): --NAME VALUE or --NAME=VALUE.
+Connection (transport ssh):
+  --host H --port N --username U --connect-timeout-seconds S
+  --private-key-file PATH | --private-key-stdin     the key is never a flag value
+  --passphrase-file PATH
+  --known-hosts LINE, --known-hosts-file PATH       host key pins (repeatable)
+  --host-fingerprint SHA256:...                      (repeatable; ssh-keyscan -t ed25519 H | ssh-keygen -lf -)
+  --insecure-skip-host-key-check                     not recommended
+  --jump-host [user@]host[:port] --jump-private-key-file PATH --jump-passphrase-file PATH
+  --jump-known-hosts LINE, --jump-known-hosts-file PATH, --jump-host-fingerprint SHA256:...
+  --transport local                                  run on this machine instead (no SSH flags)
+Gateway:
+  --hermes-home DIR --socket-path PATH --green-command CMD --workdir DIR --runtime NAME
+  --release SHA (default $GITHUB_SHA) --green-env-file PATH --prepare-command CMD
+  --launcher process|systemd --systemd-unit NAME@
+Bake and deadlines:
+  --bake-seconds S --timeout-seconds S --max-error-rate R|P% --max-latency-factor F
+  --latency-floor-ms MS --max-heartbeat-age-seconds S --consecutive-breaches N
+  --ack-timeout-seconds S --claim-timeout-seconds S --rollback-grace-seconds S
+Reporting (token from the GITHUB_TOKEN environment variable):
+  --target-name NAME --status-context CTX --fail-on-rollback[=false] --no-fail-on-rollback
+  --issue N --close-issue-on-success[=false] --failure-label LABEL
+
+Exit status: 0 success, 1 a failed verdict, 2 bad input.
+`;
+}
+
+/**
+ * Parses `hermes-handoff <command> [flags]` (argv without node and the script) into the command and
+ * the inputs. Secrets come from files (`readFile`), stdin or the environment, never from a flag value.
+ * Throws CliHelp for --help, CliArgsError for anything wrong (naming the flag).
+ */
+export async function parseCliArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => Promise<string>,
+  stdin: () => Promise<string>,
+): Promise<CliArgs> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') throw new CliHelp(cliHelp());
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith('-')) throw new CliArgsError(`expected a command first: ${CLI_COMMANDS.join(', ')} (see --help)`);
+  if (!(CLI_COMMANDS as readonly string[]).includes(first)) {
+    throw new CliArgsError(`unknown command "${first}": expected ${CLI_COMMANDS.join(', ')} (see --help)`);
+  }
+  const command = first as CliCommand;
+
+  const values = new Map<InputName, string>();
+  const set = (input: InputName, value: string, flag: string) => {
+    const prev = values.get(input);
+    if (prev !== undefined && !REPEATABLE_INPUTS.has(input)) throw new CliArgsError(`${flag}: given twice`);
+    values.set(input, prev === undefined ? value : `${prev}\n${value}`);
+  };
+  let keyFromStdin = false;
+
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith('--')) throw new CliArgsError(`unexpected argument "${arg}": flags are --NAME VALUE (see --help)`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    const flag = `--${name}`;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new CliArgsError(`${flag}: expected a value after it`);
+      i++;
+      return next;
+    };
+
+    const refusal = REFUSED[name];
+    if (refusal !== undefined) throw new CliArgsError(`${flag}: ${refusal}`);
+    if (name === 'private-key-stdin') {
+      if (inline !== undefined) throw new CliArgsError(`${flag}: takes no value`);
+      keyFromStdin = true;
+      continue;
+    }
+    const fileInput = FILE_FLAGS[name];
+    if (fileInput !== undefined) {
+      const path = value();
+      let text: string;
+      try {
+        text = await readFile(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new CliArgsError(`${flag}: cannot read ${JSON.stringify(path)} (${code})`);
+      }
+      if (SECRET_INPUTS.has(fileInput) && values.has(fileInput)) throw new CliArgsError(`${flag}: given twice`);
+      set(fileInput, text, flag);
+      continue;
+    }
+    const negated = name.startsWith('no-') ? name.slice(3) : null;
+    if (negated !== null && BOOLEAN_INPUTS.has(negated)) {
+      if (inline !== undefined) throw new CliArgsError(`${flag}: takes no value`);
+      set(negated as InputName, 'false', flag);
+      continue;
+    }
+    if (!(INPUT_NAMES as readonly string[]).includes(name)) throw new CliArgsError(`unknown flag ${flag} (see --help)`);
+    const input = name as InputName;
+    if (BOOLEAN_INPUTS.has(input)) {
+      const next = rest[i + 1];
+      const bare = inline === undefined && !(next !== undefined && /^(true|false)$/i.test(next));
+      set(input, bare ? 'true' : value(), flag);
+      continue;
+    }
+    set(input, value(), flag);
+  }
+
+  if (keyFromStdin) {
+    if (values.has('private-key')) throw new CliArgsError('--private-key-stdin: --private-key-file is given too; use one');
+    values.set('private-key', await stdin());
+  }
+  values.set('mode', command);
+  const token = env.GITHUB_TOKEN ?? '';
+  return {
+    command,
+    getInput: (name) => (name === 'github-token' ? token : (values.get(name as InputName) ?? '')),
+  };
+}
