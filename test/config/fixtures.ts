@@ -1,0 +1,34 @@
+// Shared inputs for the config tests (not a test file itself).
+import ssh2 from 'ssh2';
+
+/** A recognisable string: a secret input's value carries it, and no error message may. */
+export const MARK = 'S3CR3T-9f2c-MARK';
+
+/** A throwaway unencrypted ed25519 key. */
+export const KEY = ssh2.utils.generateKeyPairSync('ed25519').private;
+/** A throwaway encrypted ed25519 key and its passphrase (which carries MARK). */
+export const ENC_PASS = `pw-${MARK}`;
+export const ENC_KEY = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: ENC_PASS, cipher: 'aes256-ctr', rounds: 2 }).private;
+
+/** A real-looking SHA256 fingerprint (43 base64 characters). */
+export const FP = 'SHA256:ah3AGhNCDNbkapvZf4L9UrY2vtXw0aAA/Nqtz/JQGm0';
+export const FP2 = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
+export const KNOWN_HOSTS_LINE = '[gw.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+
+/** The smallest valid set for a promote over ssh. */
+export function minimal(): Record<string, string> {
+  return {
+    host: 'gw.example.com',
+    username: 'deploy',
+    'private-key': KEY,
+    'host-fingerprint': FP,
+    'green-command': 'uv run hermes gateway',
+  };
+}
+
+/** A getInput over a plain record, '' for anything missing (as core.getInput gives). */
+export function inputsOf(values: Record<string, string>): (name: string) => string {
+  return (name) => values[name] ?? '';
+}
+
+export const ENV = { GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567' };
