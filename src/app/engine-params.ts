@@ -3,7 +3,7 @@ import type { EngineParams } from '../handoff/params.ts';
 import type { SshOptionsInput } from '../host/ssh/options.ts';
 
 /** The engine's parameters from the validated settings. */
-export function engineParams(s: Settings, handoffId: string | null = null): EngineParams {
+export function engineParams(s: Settings): EngineParams {
   return {
     mode: s.mode,
     targetName: s.report.targetName,
@@ -21,7 +21,7 @@ export function engineParams(s: Settings, handoffId: string | null = null): Engi
     timeoutMs: s.bake.timeoutMs,
     thresholds: s.bake.thresholds,
     deadlines: s.bake.deadlines,
-    handoffId,
+    handoffId: s.handoffId,
   };
 }
 

@@ -15,8 +15,8 @@ export interface SessionIo {
 }
 
 /** Connects to the host (one SSH connection, or this machine), runs the mode, closes; every failure becomes an Outcome. */
-export async function runSession(s: Settings, io: SessionIo, handoffId: string | null = null): Promise<{ outcome: Outcome; host: Host | null }> {
-  const p = engineParams(s, handoffId);
+export async function runSession(s: Settings, io: SessionIo): Promise<{ outcome: Outcome; host: Host | null }> {
+  const p = engineParams(s);
   const started = Date.now();
   let host: Host | null = null;
   try {

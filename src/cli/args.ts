@@ -75,6 +75,7 @@ Bake and deadlines:
   --bake-seconds S --timeout-seconds S --max-error-rate R|P% --max-latency-factor F
   --latency-floor-ms MS --max-heartbeat-age-seconds S --consecutive-breaches N
   --ack-timeout-seconds S --claim-timeout-seconds S --rollback-grace-seconds S
+  --handoff-id ID (status, rollback: which handoff)
 Reporting (token from the GITHUB_TOKEN environment variable):
   --target-name NAME --status-context CTX --fail-on-rollback[=false] --no-fail-on-rollback
   --issue N --close-issue-on-success[=false] --failure-label LABEL

@@ -17,19 +17,12 @@ async function readStdin(): Promise<string> {
 /** `hermes-handoff promote|preflight|status|rollback [flags]`: the action's engine from a terminal. Exit 0 success, 1 a failed verdict, 2 bad input. */
 export async function runEngineCli(cmd: string, argv: string[]): Promise<number> {
   let settings;
-  let handoffId: string | null = null;
   try {
-    const rest = [...argv];
-    const i = rest.indexOf('--handoff-id');
-    if (i >= 0) {
-      handoffId = rest[i + 1] ?? null;
-      rest.splice(i, 2);
-    }
-    const args = await parseCliArgs([cmd, ...rest], process.env, (p) => readFile(p, 'utf8'), readStdin);
+    const args = await parseCliArgs([cmd, ...argv], process.env, (p) => readFile(p, 'utf8'), readStdin);
     settings = readSettings((name) => (name === 'mode' ? args.command : args.getInput(name)), process.env);
   } catch (e) {
     if (e instanceof CliHelp) {
-      process.stdout.write(e.text + '\n');
+      process.stdout.write(e.text);
       return 0;
     }
     if (e instanceof CliArgsError || e instanceof InputError) {
@@ -44,7 +37,6 @@ export async function runEngineCli(cmd: string, argv: string[]): Promise<number>
   const { outcome } = await runSession(
     settings,
     { log: { info: say, warn: (m) => say(`warning: ${m}`) }, addSecret: (v) => secrets.push(v) },
-    handoffId,
   );
   if (outcome.green_log_tail) outcome.green_log_tail = scrub(outcome.green_log_tail);
   say(scrub(renderReport(outcome)));

@@ -39,6 +39,7 @@ export const INPUT_NAMES = [
   'claim-timeout-seconds',
   'rollback-grace-seconds',
   'timeout-seconds',
+  'handoff-id',
   // reporting
   'target-name',
   'status-context',

@@ -31,6 +31,8 @@ const SshSettings = z.object({
 export const SettingsShape = z.object({
   mode: Mode,
   transport: z.enum(['ssh', 'local']),
+  /** status and rollback: the handoff to report or roll back; null means the current or last one. */
+  handoffId: z.string().nullable(),
   /** Null for the local transport. */
   ssh: SshSettings.nullable(),
   gateway: z.object({

@@ -84,6 +84,7 @@ const BAD: [string, string][] = [
   ['claim-timeout-seconds', '0'],
   ['rollback-grace-seconds', '-'],
   ['timeout-seconds', '0'],
+  ['handoff-id', '../etc'],
   ['target-name', 'prod/eu'],
   ['target-name', 'x'.repeat(65)],
   ['status-context', 'a\u0007b'],
@@ -170,6 +171,7 @@ test('a full valid set parses into the expected Settings', () => {
     'claim-timeout-seconds': '60',
     'rollback-grace-seconds': '0.5',
     'timeout-seconds': '120',
+    'handoff-id': '20261123T101010-abc-1a2b3c',
     'target-name': 'eu prod-1',
     'status-context': 'deploy/eu',
     'fail-on-rollback': 'False',
@@ -183,6 +185,7 @@ test('a full valid set parses into the expected Settings', () => {
   const expected: Settings = {
     mode: 'promote',
     transport: 'ssh',
+    handoffId: '20261123T101010-abc-1a2b3c',
     ssh: {
       host: 'gw.example.com',
       port: 2222,
