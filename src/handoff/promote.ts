@@ -10,6 +10,11 @@ import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { tailGreenLog } from './green-log.ts';
 
+/** A heartbeat interval that gives a short bake at least ~10 samples to judge by (1 s for long bakes). */
+export function heartbeatFor(bakeMs: number): number {
+  return Math.max(100, Math.min(1_000, Math.floor(bakeMs / 10)));
+}
+
 /** Promotes: STATUS, RESERVE, prepare, start green, follow the handoff to its verdict. Never throws past the deadline. */
 export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
   const now = io.now ?? Date.now;
@@ -36,7 +41,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     io.onPhase?.('reserving', `reserving handoff ${id}`);
     try {
       await obs.reserve(
-        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: p.deadlines },
+        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), ...p.deadlines } },
         10_000,
       );
     } catch (e) {

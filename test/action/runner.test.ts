@@ -1,0 +1,196 @@
+// The action as a runner runs it (node dist/index.js, INPUT_* variables, no node_modules), through a
+// real OpenSSH sshd on loopback, promoting the reference gateway, on Node 20 and on Node 24.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakePlatform, type FakePlatform } from '../../examples/gateway/platform/server.ts';
+import { socketAnswers } from '../../src/peer/listen.ts';
+import { realOs } from '../../src/peer/os.ts';
+import { shellJoin } from '../../src/host/quote.ts';
+import { stopAll, readPidFile } from '../../src/demo/processes.ts';
+import { requireSshd, startSshd, type Sshd } from '../support/sshd.ts';
+import { builtDist, node24Path, runActionAsRunner } from '../support/action-runner.ts';
+
+interface World {
+  sshd: Sshd;
+  platform: FakePlatform;
+  home: string;
+  dir: string;
+  blue: ChildProcess;
+  pids: Set<number>;
+}
+
+async function world(t: import('node:test').TestContext): Promise<World | null> {
+  if (!requireSshd(t)) return null;
+  const dist = builtDist();
+  const dir = mkdtempSync(join(tmpdir(), 'hh-action-'));
+  const home = join(dir, 'home');
+  const sshd = await startSshd();
+  const platform = await startFakePlatform({ port: 0, rate: 100, graceMs: 300 });
+  const fd = openSync(join(dir, 'blue.log'), 'a');
+  const blue = spawn(process.execPath, [join(dist, 'cli.js'), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', '50', '--poll-timeout', '5'], {
+    env: { ...process.env, HERMES_RELEASE: 'r1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '' },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const w: World = { sshd, platform, home, dir, blue, pids: new Set([blue.pid!]) };
+  t.after(async () => {
+    const serving = readPidFile(join(home, 'gateway.pid'));
+    if (serving) w.pids.add(serving);
+    await stopAll(w.pids);
+    await platform.close();
+    await sshd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const end = Date.now() + 20_000;
+  while (!(await socketAnswers(join(home, 'run', 'handoff.sock')))) {
+    if (Date.now() > end) throw new Error(`blue did not start: ${readFileSync(join(dir, 'blue.log'), 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return w;
+}
+
+function inputs(w: World, extra: Record<string, string> = {}, fault = 'none'): Record<string, string> {
+  const dist = builtDist();
+  return {
+    mode: 'promote',
+    host: '127.0.0.1',
+    port: String(w.sshd.port),
+    username: w.sshd.username,
+    'private-key': w.sshd.clientKey,
+    'host-fingerprint': w.sshd.hostFingerprint,
+    'hermes-home': w.home,
+    'green-command': shellJoin([process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', w.home, '--platform', w.platform.url, '--init-ms', '50', '--poll-timeout', '5', '--fault', fault]),
+    release: 'r2',
+    runtime: 'claw',
+    'bake-seconds': '1',
+    'max-heartbeat-age-seconds': '1',
+    'rollback-grace-seconds': '1',
+    'timeout-seconds': '60',
+    'target-name': 'staging',
+    'green-env': 'API_TOKEN=tok-$(touch /tmp/hh-pwned)-`id`-\'q\'"d";x\nOTHER=plain-value-1234',
+    ...extra,
+  };
+}
+
+async function settle(w: World) {
+  w.platform.setRate(0);
+  const end = Date.now() + 10_000;
+  while (w.platform.stats().pending > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
+  return w.platform.stats();
+}
+
+/** Asserts that no secret of the run shows anywhere a person or a log could read it. */
+function assertNoSecrets(w: World, texts: string[]) {
+  const token = readFileSync(join(w.home, 'run', 'handoff.token'), 'utf8').trim();
+  const keyLines = w.sshd.clientKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+  for (const raw of texts) {
+    // `::add-mask::` lines are how the runner learns what to mask; it never shows them.
+    const text = raw.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    assert.ok(!text.includes(token), 'the socket token never appears');
+    for (const l of keyLines) assert.ok(!text.includes(l), 'no line of the private key appears');
+    assert.ok(!text.includes('tok-$(touch'), 'green-env values never appear');
+  }
+}
+
+for (const runtime of ['node20', 'node24'] as const) {
+  test(`promote through a real sshd as a runner runs it (${runtime})`, { timeout: 300_000 }, async (t) => {
+    const nodeBin = runtime === 'node24' ? node24Path() : process.execPath;
+    if (!nodeBin) {
+      if (process.env.CI === 'true') throw new Error('node@24 could not be fetched from the npm registry');
+      return t.skip('node@24 not available');
+    }
+    const w = await world(t);
+    if (!w) return;
+    const run = await runActionAsRunner(inputs(w), { node: nodeBin });
+    const serving = readPidFile(join(w.home, 'gateway.pid'));
+    if (serving) w.pids.add(serving);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.verdict, 'promoted', run.stdout);
+    assert.match(run.outputs.reason ?? '', /bake of 1 s passed/);
+    assert.equal(run.outputs.release, 'r2');
+    assert.match(run.outputs['handoff-id'] ?? '', /^[A-Za-z0-9._-]{1,64}$/);
+    assert.ok(Number(run.outputs['green-pid']) > 0);
+    assert.equal(Number(run.outputs['green-pid']), serving, 'the green the action reports is the process that serves');
+    assert.ok(Number(run.outputs['blue-pid']) === w.blue.pid);
+    assert.ok(Number(run.outputs['dark-window-ms']) >= 0);
+    const timeline = JSON.parse(run.outputs.timeline ?? '[]') as Array<{ phase: string }>;
+    assert.deepEqual(
+      timeline.map((x) => x.phase).filter((p) => ['reserved', 'init', 'draining', 'active', 'baking', 'complete'].includes(p)),
+      ['reserved', 'init', 'draining', 'active', 'baking', 'complete'],
+    );
+    assert.match(run.summary, /promoted/);
+    assert.match(run.summary, /staging/);
+    assert.match(run.summary, /```mermaid/);
+    assert.ok(!existsSync('/tmp/hh-pwned'), 'no green-env value was executed');
+    // Green got the value literally.
+    const envOfGreen = readFileSync(`/proc/${serving}/environ`, 'utf8').split('\0');
+    assert.ok(envOfGreen.includes('API_TOKEN=tok-$(touch /tmp/hh-pwned)-`id`-\'q\'"d";x'));
+    assert.ok(envOfGreen.includes('HERMES_RUNTIME=claw'));
+    assertNoSecrets(w, [run.stdout, run.stderr, run.summary, JSON.stringify(run.outputs)]);
+    const stats = await settle(w);
+    assert.equal(stats.lost, 0);
+    assert.equal(stats.duplicated, 0);
+    assert.equal(stats.conflicts, 0);
+    assert.ok(!realOs.isAlive(w.blue.pid!) || w.blue.exitCode !== null, 'blue exited after COMPLETE');
+    // Exactly one SSH connection for the whole run.
+    const accepted = (await w.sshd.log()).split('\n').filter((l) => l.includes('Accepted publickey'));
+    assert.equal(accepted.length, 1, 'one SSH connection per run');
+  });
+}
+
+test('a rollback fails the step; fail-on-rollback false keeps it green; the host verdict is reported', { timeout: 300_000 }, async (t) => {
+  const w = await world(t);
+  if (!w) return;
+  const run = await runActionAsRunner(inputs(w, { 'fail-on-rollback': 'false' }, 'error-burst'));
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(run.outputs.verdict, 'rolled-back');
+  assert.match(run.outputs.reason ?? '', /^error rate 100\.0% > 5\.0% in 3 consecutive samples/);
+  const stats = await settle(w);
+  assert.equal(stats.lost, 0);
+  assert.equal(stats.duplicated, 0);
+  assert.equal(stats.conflicts, 0);
+  assert.equal(readPidFile(join(w.home, 'gateway.pid')), w.blue.pid, 'blue serves again');
+  assert.ok(realOs.isAlive(w.blue.pid!));
+  const again = await runActionAsRunner(inputs(w, {}, 'crash-during-bake'));
+  assert.equal(again.code, 1, 'a rollback fails the step by default');
+  assert.equal(again.outputs.verdict, 'rolled-back');
+  assert.match(again.outputs.reason ?? '', /exited during the bake/);
+});
+
+test('bad inputs exit 2 before connecting, name every input, print no secret', async (t) => {
+  if (!requireSshd(t)) return;
+  const run = await runActionAsRunner({
+    host: '127.0.0.1',
+    port: 'abc',
+    username: 'root',
+    'private-key': 'not a key SECRETSECRET',
+    'host-fingerprint': 'SHA256:short',
+    'green-command': 'true',
+    release: 'r2',
+    'bake-seconds': 'soon',
+    'green-env': 'BAD-KEY=SECRETVALUE',
+  });
+  assert.equal(run.code, 2);
+  for (const name of ['port', 'private-key', 'host-fingerprint', 'bake-seconds', 'green-env']) assert.match(run.stdout, new RegExp(`input "${name}"`));
+  assert.ok(!run.stdout.includes('SECRETSECRET') && !run.stdout.includes('SECRETVALUE'));
+  assert.equal(run.outputs.verdict, undefined, 'no outputs: nothing ran');
+});
+
+test('a wrong host key pin (another sshd's key) is refused before authenticating, naming both fingerprints', { timeout: 120_000 }, async (t) => {
+  const w = await world(t);
+  if (!w) return;
+  const other = await startSshd();
+  t.after(() => other.stop());
+  const run = await runActionAsRunner(inputs(w, { 'host-fingerprint': other.hostFingerprint }));
+  assert.equal(run.code, 1);
+  assert.equal(run.outputs.verdict, 'failed');
+  assert.ok(run.stdout.includes(w.sshd.hostFingerprint), 'names the offered fingerprint');
+  assert.ok(run.stdout.includes(other.hostFingerprint), 'names the expected one');
+  const accepted = (await w.sshd.log()).split('\n').filter((l) => l.includes('Accepted publickey'));
+  assert.equal(accepted.length, 0, 'nothing authenticated');
+});
