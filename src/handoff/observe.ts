@@ -33,3 +33,28 @@ export async function readHostVerdict(host: Host, paths: HostPaths, id: string):
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * After a promoted verdict: waits until the handoff socket answers from green (its pid, the
+ * promoted release), proving green took the socket over. Resolves null when it does, else why not.
+ */
+export async function confirmTakeover(host: Host, paths: HostPaths, token: string, record: VerdictRecord, timeoutMs: number): Promise<string | null> {
+  const end = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < end) {
+    try {
+      const obs = await openObserver(host, paths, token, Math.max(1_000, Math.min(5_000, end - Date.now())));
+      try {
+        const st = await obs.status(5_000);
+        if (st.server_pid === record.green_pid && st.release === record.release) return null;
+        last = `the socket answers from pid ${st.server_pid} (release ${st.release})`;
+      } finally {
+        obs.close();
+      }
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(100);
+  }
+  return `green (pid ${record.green_pid}) did not take over the handoff socket within ${Math.round(timeoutMs / 1000)} s: ${last}`;
+}

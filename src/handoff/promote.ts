@@ -3,7 +3,7 @@ import { followHandoff } from './follow.ts';
 import { greenLogPath, resolvePaths, type HostPaths } from './paths.ts';
 import { launchGreen, unitName } from './launch.ts';
 import { mintHandoffId } from './mint.ts';
-import { openObserver, readHostToken } from './observe.ts';
+import { confirmTakeover, openObserver, readHostToken } from './observe.ts';
 import type { Outcome } from './outcome.ts';
 import type { EngineIo, EngineParams } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
@@ -14,6 +14,12 @@ import { tailGreenLog } from './green-log.ts';
 export function heartbeatFor(bakeMs: number): number {
   return Math.max(100, Math.min(1_000, Math.floor(bakeMs / 10)));
 }
+
+/**
+ * Exits 0 while pid $1 runs. An exited but unreaped process (a zombie: green is orphaned by its
+ * launcher, and some container inits reap slowly) still passes `kill -0`, so ps is asked too.
+ */
+const PID_RUNS = 'kill -0 "$1" 2>/dev/null || exit 1; case $(ps -o stat= -p "$1" 2>/dev/null) in Z*) exit 1;; esac; exit 0';
 
 /** Promotes: STATUS, RESERVE, prepare, start green, follow the handoff to its verdict. Never throws past the deadline. */
 export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
@@ -92,7 +98,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
       health: out.health,
       // A green that died before HELLO would otherwise hold the reservation until it expires.
       checkUnclaimed: async () => {
-        const r = await host.exec(['kill', '-0', String(launcherPid)], { timeoutMs: 10_000 }).catch(() => null);
+        const r = await host.exec(['sh', '-c', PID_RUNS, 'hermes-pid-runs', String(launcherPid)], { timeoutMs: 10_000 }).catch(() => null);
         if (!r || r.code === 0) return null;
         unclaimedSince ??= now();
         return now() - unclaimedSince >= 1_000 ? `green exited before connecting to the handoff socket (see ${log})` : null;
@@ -103,7 +109,12 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
       return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; rerun with mode: status`);
     }
     out.absorb(end.record);
-    const o = verdictOutcome(out, end.record, p.release);
+    let o = verdictOutcome(out, end.record, p.release);
+    if (o.verdict === 'promoted') {
+      // Promoted means green serves: see the socket answer from it before saying so.
+      const why = await confirmTakeover(host, paths, token, end.record, Math.max(1_000, Math.min(15_000, deadlineAt - now())));
+      if (why) o = { verdict: 'failed', reason: `blue decided promoted, but ${why}` };
+    }
     if (o.verdict !== 'promoted') out.greenLogTail = await tailGreenLog(host, log);
     return out.done(o.verdict, o.reason);
   } catch (e) {

@@ -2,7 +2,7 @@
 // mid-bake, a status run after a timed-out run, two promotions at once, and green's faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectSsh, type SshHost } from '../../src/host/ssh/connect.ts';
 import { runMode } from '../../src/handoff/run.ts';
@@ -150,3 +150,21 @@ for (const [fault, verdict, reason] of FAULTS) {
     assert.deepEqual([s.lost, s.duplicated, s.conflicts], [0, 0, 0]);
   });
 }
+
+test('hostile characters in hermes-home, workdir and green-env run literally or are refused; nothing is executed', { timeout: 120_000 }, async (t) => {
+  const name = `h $(touch PWNED) \`id\` 'q' "d";x`;
+  const w = await sshWorld(t, { homeName: name });
+  if (!w) return;
+  const host = await connect(t, w);
+  const workdir = join(w.dir, `wd $(touch PWNED);'x'`);
+  mkdirSync(workdir);
+  const value = `v $(touch PWNED) \`touch PWNED\` 'q' "d"; touch PWNED\nline2`;
+  const o = await runMode(params(w, { workdir, greenEnv: { HOSTILE: value }, prepareCommand: 'test -d .' }), { host, log: quiet });
+  track(w, o);
+  assert.equal(o.verdict, 'promoted', o.reason);
+  const environ = readFileSync(`/proc/${w.serving()}/environ`, 'utf8').split('\0');
+  assert.deepEqual(environ.filter((e) => e.startsWith('HOSTILE=')), [`HOSTILE=${value}`], `the value arrives literally (pid ${w.serving()}, blue ${w.blue.pid}): ${environ.filter((e) => e.startsWith('HERMES')).join(' ')}`);
+  assert.ok(environ.includes(`HERMES_HOME=${w.home}`));
+  assert.equal(readlinkSync(`/proc/${w.serving()}/cwd`), workdir);
+  for (const where of [w.dir, w.home, workdir, process.cwd(), '/root', '/']) assert.equal(existsSync(join(where, 'PWNED')), false, `nothing ran in ${where}`);
+});

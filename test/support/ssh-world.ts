@@ -29,11 +29,11 @@ export interface SshWorld {
 }
 
 /** Starts sshd, the platform and a blue gateway; everything is stopped and removed after the test. Null when sshd is missing outside CI. */
-export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?: number } = {}): Promise<SshWorld | null> {
+export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?: number; homeName?: string } = {}): Promise<SshWorld | null> {
   if (!requireSshd(t)) return null;
   const dist = builtDist();
   const dir = mkdtempSync(join(tmpdir(), 'hh-world-'));
-  const home = join(dir, 'home');
+  const home = join(dir, opts.homeName ?? 'home');
   const sshd = await startSshd(opts.sshd);
   const platform = await startFakePlatform({ port: 0, rate: opts.rate ?? 100, graceMs: 300 });
   const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', '50', '--poll-timeout', '5', ...extra];
