@@ -32,9 +32,9 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   }
   // Before anything is logged.
   maskSecrets(settings, core.setSecret);
+  // One list: the reporter re-reads it, so secrets learned during the run (the socket token) are covered too.
   const secrets = secretValues(settings);
-  const runtimeSecrets: string[] = [];
-  const scrub = (t: string) => createScrubber([...secrets, ...runtimeSecrets], addresses(settings))(t);
+  const scrub = (t: string) => createScrubber(secrets, addresses(settings))(t);
   const log = { info: (m: string) => core.info(scrub(m)), warn: (m: string) => core.warning(scrub(m)) };
 
   let reporter: Reporter | null = null;
@@ -68,7 +68,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     onPhase: (phase, detail) => void reporter?.phase(phase, detail),
     addSecret: (v) => {
       core.setSecret(v);
-      runtimeSecrets.push(v);
+      secrets.push(v);
     },
   });
   core.endGroup();

@@ -76,7 +76,7 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   'hermes-home': '~/.hermes',
   runtime: 'claw',
   launcher: 'process',
-  'systemd-unit': 'hermes-gateway@',
+  'systemd-unit': 'hermes-green@',
   'bake-seconds': '300',
   'max-error-rate': '0.05',
   'max-latency-factor': '3',

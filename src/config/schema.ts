@@ -58,7 +58,7 @@ const Inputs = z.object({
   'green-env': field('green-env', greenEnv),
   'prepare-command': field('prepare-command', command),
   launcher: field('launcher', oneOf(['process', 'systemd'] as const)),
-  'systemd-unit': field('systemd-unit', matching(/^[A-Za-z0-9:_.-]+@$/, 'a template unit name ending in "@", like hermes-gateway@')),
+  'systemd-unit': field('systemd-unit', matching(/^[A-Za-z0-9:_.-]+@$/, 'a unit name prefix ending in "@", like hermes-green@')),
   'bake-seconds': field('bake-seconds', seconds0),
   'max-error-rate': field('max-error-rate', rate),
   'max-latency-factor': field('max-latency-factor', number(1, 1000)),

@@ -81,7 +81,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
         greenEnv: { HERMES_BLUE_FAULT: 'none' },
         prepareCommand: null,
         launcher: 'process',
-        systemdUnit: 'hermes-gateway@',
+        systemdUnit: 'hermes-green@',
         bakeMs: o.bakeMs,
         timeoutMs: o.initMs + o.bakeMs + 60_000,
         thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },

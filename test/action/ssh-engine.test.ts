@@ -24,7 +24,7 @@ function params(w: SshWorld, over: Partial<EngineParams> = {}, fault = 'none'): 
     greenEnv: {},
     prepareCommand: null,
     launcher: 'process',
-    systemdUnit: 'hermes-gateway@',
+    systemdUnit: 'hermes-green@',
     bakeMs: 1_000,
     timeoutMs: 60_000,
     thresholds: { max_heartbeat_age_ms: 1_000 },

@@ -260,7 +260,7 @@ test('defaults: the minimal set', () => {
     greenEnv: {},
     prepareCommand: null,
     launcher: 'process',
-    systemdUnit: 'hermes-gateway@',
+    systemdUnit: 'hermes-green@',
   });
   assert.deepEqual(s.bake, {
     bakeMs: 300_000,

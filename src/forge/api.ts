@@ -1,0 +1,76 @@
+// The one HTTP client to GitHub or Gitea: octokit with its retry and throttling plugins.
+import { Octokit, RequestError } from 'octokit';
+
+/** A forge answered with an HTTP error (or could not be reached: status 0). */
+export class ForgeRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly route: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ForgeRequestError';
+  }
+}
+
+/** The seam every forge call goes through: a route like 'GET /repos/{owner}/{repo}' and its parameters. */
+export interface ForgeApi {
+  request(route: string, params?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+}
+
+export interface ForgeApiOptions {
+  /** Octokit's request throttling (GitHub's advice: writes at least 1 s apart). Default on. */
+  throttle?: boolean;
+  /** Milliseconds one call may take, retries included. Default 60 s. */
+  timeoutMs?: number;
+  /** Retries of a failed request (octokit's retry plugin; default its 3, with 1, 4, 9 s waits). */
+  retries?: number;
+  /** Where octokit's own warnings go (already scrubbed by the caller). */
+  warn?: (m: string) => void;
+}
+
+// GitHub's recommended media type, then plain JSON: Gitea (and a contract mock) only produce the latter.
+const ACCEPT = 'application/vnd.github+json, application/json';
+
+/** Builds the client for `baseUrl` (GITHUB_API_URL) with `token`; every failure surfaces as ForgeRequestError. */
+export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOptions = {}): ForgeApi {
+  const warn = opts.warn ?? (() => {});
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    userAgent: 'hermes-handoff',
+    log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: (m: string) => warn(m) },
+    ...(opts.retries === undefined ? {} : { retry: { retries: opts.retries } }),
+    throttle: {
+      enabled: opts.throttle ?? true,
+      // Retry once after a primary or secondary rate limit, as octokit's defaults do; never loop.
+      onRateLimit: (_after: number, _o: object, _k: unknown, retryCount: number) => retryCount < 1,
+      onSecondaryRateLimit: (_after: number, _o: object, _k: unknown, retryCount: number) => retryCount < 1,
+    },
+  });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return {
+    async request(route, params = {}) {
+      try {
+        const res = await octokit.request(route, {
+          ...params,
+          headers: { accept: ACCEPT },
+          request: { signal: AbortSignal.timeout(timeoutMs) },
+        });
+        return { status: res.status, data: res.data as unknown };
+      } catch (e) {
+        // No response at all (refused, DNS, timeout): status 0, so callers can stop trying this forge.
+        if (e instanceof RequestError && e.response) throw new ForgeRequestError(e.status, route, `${route}: HTTP ${e.status}: ${shortMessage(e)}`);
+        const why = e instanceof Error ? e.message : String(e);
+        throw new ForgeRequestError(0, route, `${route}: request failed: ${why}`);
+      }
+    },
+  };
+}
+
+/** The forge's own error message when it sent one, else octokit's. */
+function shortMessage(e: RequestError): string {
+  const data: unknown = e.response?.data;
+  if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string') return data.message.slice(0, 300);
+  return e.message.slice(0, 300);
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeJobSummary } from '../../src/report/summary.ts';
+import { createScrubber } from '../../src/forge/scrub.ts';
+import { memoryLog, outcome } from './fixtures.ts';
+
+test('job summary: unset (older Gitea) logs and succeeds; unwritable warns; set appends the scrubbed report', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hh-summary-'));
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  t.after(() => {
+    if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+    else process.env.GITHUB_STEP_SUMMARY = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  delete process.env.GITHUB_STEP_SUMMARY;
+  const log = memoryLog();
+  assert.equal(await writeJobSummary(outcome('promoted'), { log }), false);
+  assert.match(log.infos[0] ?? '', /GITHUB_STEP_SUMMARY is unset/);
+  assert.deepEqual(log.warns, []);
+
+  process.env.GITHUB_STEP_SUMMARY = join(dir, 'missing', 'summary.md');
+  const log2 = memoryLog();
+  assert.equal(await writeJobSummary(outcome('promoted'), { log: log2 }), false);
+  assert.match(log2.warns[0] ?? '', /not writable/);
+
+  const file = join(dir, 'summary.md');
+  writeFileSync(file, 'earlier step\n');
+  process.env.GITHUB_STEP_SUMMARY = file;
+  const log3 = memoryLog();
+  const o = outcome('rolled-back', { reason: 'green failed with hunter2-db', green_log_tail: 'token=db_p4ss@<x>\n' });
+  assert.equal(await writeJobSummary(o, { log: log3, runUrl: 'https://forge.example/r/1', scrub: createScrubber(['hunter2-db', 'db_p4ss@<x>']) }), true);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.startsWith('earlier step\n### ↩️ Rolled back: green failed with \\*\\*\\*'), text.slice(0, 80));
+  assert.ok(!text.includes('hunter2-db'));
+  assert.ok(!text.includes('p4ss'));
+  assert.match(text, /\[Open the run\]\(https:\/\/forge\.example\/r\/1\)/);
+});

@@ -1,0 +1,47 @@
+// Marker upsert: find our comment again (across pages) and edit it; otherwise post one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createForgeApi } from '../../src/forge/api.ts';
+import { flavorFor } from '../../src/forge/flavor.ts';
+import { upsertComment, findComment } from '../../src/forge/comments.ts';
+import { commentMarker, failureMarker, hasMarker } from '../../src/forge/markers.ts';
+import { startFakeForge } from './fake-forge.ts';
+
+const repo = { owner: 'acme', repo: 'gateway' };
+
+test('markers: per target, hidden, and not confusable with each other', () => {
+  assert.equal(commentMarker('prod'), '<!-- hermes-handoff:prod -->');
+  assert.equal(failureMarker('prod'), '<!-- hermes-handoff-failure:prod -->');
+  assert.ok(!hasMarker(commentMarker('prod-eu'), commentMarker('prod')));
+  assert.ok(!hasMarker(failureMarker('prod'), commentMarker('prod')));
+  assert.ok(!commentMarker('a --> <b>').includes('-->  '));
+  assert.equal(commentMarker('a --> b').match(/-->/g)?.length, 1, 'a target name cannot close the comment early');
+  assert.equal(hasMarker(null, commentMarker('x')), false);
+});
+
+for (const gitea of [false, true]) {
+  test(`upsertComment on ${gitea ? 'Gitea' : 'GitHub'}: creates once, then edits the marked comment only`, async () => {
+    const f = await startFakeForge(gitea ? '/api/v1' : '');
+    try {
+      const api = createForgeApi(f.url, 'tok', { throttle: false, retries: 0 });
+      const flavor = flavorFor(gitea ? 'gitea' : 'github');
+      const m = commentMarker('prod');
+      // Someone else's comments, and one for another target, come first (110: more than one GitHub page).
+      for (let i = 0; i < 110; i++) await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: 5, body: i === 3 ? commentMarker('staging') : `chatter ${i}` });
+      const first = await upsertComment(api, flavor, repo, 5, m, `${m}\nv1`);
+      assert.equal(first.action, 'created');
+      const second = await upsertComment(api, flavor, repo, 5, m, `${m}\nv2`);
+      assert.deepEqual(second, { id: first.id, action: 'updated' });
+      assert.equal(f.state.commentsOn(5).length, 111);
+      assert.equal(f.state.comments.get(first.id)?.body, `${m}\nv2`);
+      assert.equal(f.state.commentsOn(5).find((c) => c.body === commentMarker('staging'))?.body, commentMarker('staging'));
+      assert.equal(await findComment(api, flavor, repo, 6, m), null);
+      const lists = f.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/issues/5/comments'));
+      if (gitea) assert.ok(lists.every((q) => q.query.page === undefined && q.query.limit === undefined), 'Gitea lists comments unpaged');
+      else assert.deepEqual(lists.slice(0, 2).map((q) => [q.query.per_page, q.query.page]), [['100', '1'], ['100', '2']]);
+      await assert.rejects(upsertComment(api, flavor, repo, 5, m, 'no marker'), /lacks its marker/);
+    } finally {
+      await f.stop();
+    }
+  });
+}
