@@ -69,7 +69,7 @@ const Inputs = z.object({
   'claim-timeout-seconds': field('claim-timeout-seconds', seconds1),
   'rollback-grace-seconds': field('rollback-grace-seconds', seconds1),
   'timeout-seconds': field('timeout-seconds', seconds1),
-  'handoff-id': field('handoff-id', (s) => (s === '' ? null : matching(/^[A-Za-z0-9._-]{1,64}$/, 'a handoff id: 1-64 characters A-Z a-z 0-9 . _ -')(s))),
+  'handoff-id': field('handoff-id', (s) => (s === '' ? null : matching(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/, 'a handoff id: 1-64 characters A-Z a-z 0-9 . _ - (not . or ..)')(s))),
   'target-name': field('target-name', matching(/^[A-Za-z0-9._ -]{1,64}$/, '1-64 characters A-Z a-z 0-9 . _ - or space')),
   'status-context': field('status-context', line(255, { optional: true })),
   'fail-on-rollback': field('fail-on-rollback', bool),

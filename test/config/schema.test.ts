@@ -85,6 +85,7 @@ const BAD: [string, string][] = [
   ['rollback-grace-seconds', '-'],
   ['timeout-seconds', '0'],
   ['handoff-id', '../etc'],
+  ['handoff-id', '..'],
   ['target-name', 'prod/eu'],
   ['target-name', 'x'.repeat(65)],
   ['status-context', 'a\u0007b'],
