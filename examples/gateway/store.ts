@@ -1,0 +1,218 @@
+// The reference gateway's durable transcript store: an fsync'd, append-only NDJSON log in
+// HERMES_HOME/store/transcript.log, shared by blue and green (two processes), no native addons.
+//
+// What green may write before HANDOFF_COMPLETE: only answer records (one line: platform, update id,
+// pid, text), appended to this same log in this same schema. They are facts ("this update was
+// answered"), never edits, so blue can read every one of them after a rollback and they stop blue
+// from answering those updates twice. Green never rewrites, truncates, compacts or migrates the log
+// before COMPLETE. A schema change (a new STORE_SCHEMA) is made only by the sole owner after
+// COMPLETE, by writing a new log beside this one and renaming it into place; a process that finds a
+// schema it does not know refuses to open the store rather than misread it.
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Version of the log's line format; the first line of the log is `{"schema":1}`. */
+export const STORE_SCHEMA = 1;
+
+const Header = z.object({ schema: z.number().int() });
+const AnswerLine = z.object({
+  platform: z.string().min(1).max(64),
+  update_id: z.number().int(),
+  pid: z.number().int(),
+  text: z.string(),
+  at: z.number().int(),
+});
+
+/** Largest text kept in a record, so a line stays small and one write. */
+const MAX_TEXT = 4096;
+const CHUNK = 4 << 20;
+const NL = 0x0a;
+
+/** Who answered an update, and with what. */
+export interface AnsweredBy {
+  pid: number;
+  text: string;
+}
+
+export interface TranscriptStore {
+  /** Path of the log file. */
+  readonly path: string;
+  /** True when `updateId` of `platform` was answered, by this process or (after a re-read of the log's tail) by another. */
+  has(platform: string, updateId: number): boolean;
+  /** Appends one answer record (one write on an O_APPEND fd, so lines never interleave); durable after flush(). */
+  record(platform: string, updateId: number, by: AnsweredBy): void;
+  /** fsyncs the log. */
+  flush(): void;
+  /** Reads the complete lines appended since the last read by any process; returns how many records it added. */
+  reload(): number;
+  /** Highest recorded update id of `platform` plus one, or null when none is recorded. */
+  nextOffset(platform: string): number | null;
+  /** Complete lines that could not be parsed and were skipped. */
+  corruptLines(): number;
+  /** Closes the log; the store cannot be used afterwards. */
+  close(): void;
+}
+
+/** Opens (creating if needed) the transcript log under `home`/store and reads it; throws on a schema it does not know. */
+export function openStore(home: string): TranscriptStore {
+  const dir = join(home, 'store');
+  const path = join(dir, 'transcript.log');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  createWithHeader(dir, path);
+  let fd: number | null = openSync(path, 'a+', 0o600);
+
+  const answered = new Map<string, Set<number>>();
+  const maxId = new Map<string, number>();
+  let readPos = 0;
+  let corrupt = 0;
+  let sawHeader = false;
+  let opened = false;
+  let skipping = false;
+
+  const useFd = (): number => {
+    if (fd === null) throw new Error(`transcript store ${path} is closed`);
+    return fd;
+  };
+
+  const remember = (platform: string, updateId: number): boolean => {
+    let set = answered.get(platform);
+    if (!set) answered.set(platform, (set = new Set()));
+    if (set.has(updateId)) return false;
+    set.add(updateId);
+    maxId.set(platform, Math.max(maxId.get(platform) ?? -Infinity, updateId));
+    return true;
+  };
+
+  /** Parses one complete line; returns 1 when it added a record. */
+  const take = (line: Buffer): number => {
+    if (line.length === 0) return 0;
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch {
+      corrupt++;
+      return 0;
+    }
+    const header = Header.safeParse(value);
+    if (header.success) {
+      if (header.data.schema !== STORE_SCHEMA) {
+        // As the log's own header it refuses the store; anywhere else it is a stray line (a new schema gets a new file).
+        if (opened || sawHeader) {
+          corrupt++;
+          return 0;
+        }
+        throw new Error(`transcript store ${path} has schema ${header.data.schema}; this gateway reads schema ${STORE_SCHEMA} only`);
+      }
+      sawHeader = true;
+      return 0;
+    }
+    const rec = AnswerLine.safeParse(value);
+    if (!rec.success) {
+      corrupt++;
+      return 0;
+    }
+    return remember(rec.data.platform, rec.data.update_id) ? 1 : 0;
+  };
+
+  const reload = (): number => {
+    const f = useFd();
+    let added = 0;
+    for (;;) {
+      const size = fstatSync(f).size;
+      if (size <= readPos) return added;
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - readPos));
+      const n = readSync(f, buf, 0, buf.length, readPos);
+      if (n <= 0) return added;
+      // Only complete lines are read; a tail without its newline (a writer killed mid-write) waits.
+      const last = buf.lastIndexOf(NL, n - 1);
+      if (last < 0) {
+        if (n < CHUNK) return added;
+        skipping = true; // a line longer than a chunk: not ours; skip to its end
+        readPos += n;
+        continue;
+      }
+      let start = 0;
+      for (let i = buf.indexOf(NL, 0); i >= 0 && i <= last; i = buf.indexOf(NL, i + 1)) {
+        if (skipping) {
+          corrupt++;
+          skipping = false;
+        } else added += take(buf.subarray(start, i));
+        start = i + 1;
+      }
+      readPos += last + 1;
+    }
+  };
+
+  /** True when the log does not end with a newline (a torn write by a killed process): the next line must start fresh. */
+  const tailIsTorn = (f: number): boolean => {
+    const size = fstatSync(f).size;
+    if (size === 0) return false;
+    const b = Buffer.alloc(1);
+    return readSync(f, b, 0, 1, size - 1) === 1 && b[0] !== NL;
+  };
+
+  try {
+    reload();
+    // Complete lines but no header: not a store this code wrote.
+    if (!sawHeader && readPos > 0) throw new Error(`transcript store ${path} has no {"schema":N} header line; refusing to use it`);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  opened = true;
+
+  return {
+    path,
+    has(platform, updateId) {
+      if (answered.get(platform)?.has(updateId)) return true;
+      reload();
+      return answered.get(platform)?.has(updateId) ?? false;
+    },
+    record(platform, updateId, by) {
+      const f = useFd();
+      const line = JSON.stringify({ platform, update_id: updateId, pid: by.pid, text: by.text.slice(0, MAX_TEXT), at: Date.now() });
+      const bytes = Buffer.from(`${tailIsTorn(f) ? '\n' : ''}${line}\n`, 'utf8');
+      // One write on an O_APPEND fd: the kernel places it whole at the end, never inside another process's line.
+      let off = 0;
+      while (off < bytes.length) off += writeSync(f, bytes, off, bytes.length - off);
+      remember(platform, updateId);
+    },
+    flush() {
+      fsyncSync(useFd());
+    },
+    reload,
+    nextOffset(platform) {
+      const m = maxId.get(platform);
+      return m === undefined ? null : m + 1;
+    },
+    corruptLines: () => corrupt,
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+/** Creates the log with its header line (exclusive create, so only one process writes it) and makes it durable. */
+function createWithHeader(dir: string, path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw e;
+  }
+  try {
+    writeSync(fd, `${JSON.stringify({ schema: STORE_SCHEMA })}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const d = openSync(dir, 'r');
+  try {
+    fsyncSync(d);
+  } finally {
+    closeSync(d);
+  }
+}

@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startFakePlatform, type FakePlatform } from '../examples/gateway/platform/server.ts';
+import { openStore, type TranscriptStore } from '../examples/gateway/store.ts';
+import { createTelegramAdapter, type AgentReply, type TelegramAdapter, type TelegramUpdate } from '../examples/gateway/telegram-adapter.ts';
+import { bot, until } from './platform/helpers.ts';
+
+interface Ctx {
+  platform: FakePlatform;
+  home: string;
+  stores: TranscriptStore[];
+  adapters: TelegramAdapter[];
+}
+
+async function setup(t: { after: (fn: () => Promise<void> | void) => void }, graceMs = 200): Promise<Ctx> {
+  const platform = await startFakePlatform({ rate: 0, graceMs });
+  const home = mkdtempSync(join(tmpdir(), 'hermes-adapter-'));
+  const ctx: Ctx = { platform, home, stores: [], adapters: [] };
+  t.after(async () => {
+    for (const a of ctx.adapters) a.close();
+    for (const s of ctx.stores) s.close();
+    await platform.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
+const echo = async (u: TelegramUpdate): Promise<AgentReply> => {
+  // A little work, so pauses land mid-batch too, yet well within ~200 updates/s on a busy machine.
+  if (Math.random() < 0.2) await delay(1);
+  else await new Promise<void>((r) => setImmediate(r));
+  return { text: `re: ${u.message?.text ?? ''}`, error: false };
+};
+
+function adapter(ctx: Ctx, pollerId: string, agent = echo, logs?: string[]): TelegramAdapter {
+  const store = openStore(ctx.home); // one store instance each, as two processes would have
+  ctx.stores.push(store);
+  const a = createTelegramAdapter({ baseUrl: ctx.platform.url, token: '123:secret', store, pollTimeoutS: 5, pollerId, agent, log: (m) => logs?.push(m) });
+  ctx.adapters.push(a);
+  return a;
+}
+
+/** Waits for every produced update to be answered, then past the grace so any loss would show. */
+async function settle(ctx: Ctx, graceMs: number): Promise<void> {
+  await until(() => ctx.platform.stats().pending === 0, 'every update answered', 20_000);
+  await delay(graceMs + 50);
+}
+
+test('30 handovers between two adapters under ~200 updates/s: nothing lost, nothing answered twice, no conflict', async (t) => {
+  const ctx = await setup(t, 200);
+  const a = adapter(ctx, 'blue');
+  const b = adapter(ctx, 'green');
+  ctx.platform.setRate(200);
+  let current = a;
+  let next = b;
+  const firstPoll = await current.start(null);
+  assert.ok(Math.abs(firstPoll - Date.now()) < 60_000);
+  const darkWindows: number[] = [];
+  let drained = 0;
+  let lastCursor: number | undefined;
+  for (let i = 0; i < 30; i++) {
+    await delay(20 + Math.random() * 40);
+    const paused = await current.pause(5000);
+    drained += paused.drained;
+    // Empty until the first update is answered; from then on a number that never goes back.
+    const cursor = paused.cursors.telegram;
+    if (lastCursor !== undefined) assert.ok(typeof cursor === 'number' && cursor >= lastCursor, `cursor ${cursor} after ${lastCursor}`);
+    if (typeof cursor === 'number') lastCursor = cursor;
+    const pollingAt = await next.start(paused.cursors);
+    assert.ok(pollingAt >= paused.paused_at, 'the next poll goes out after the pause');
+    darkWindows.push(pollingAt - paused.paused_at);
+    [current, next] = [next, current];
+  }
+  ctx.platform.setRate(0);
+  await settle(ctx, 200);
+  const s = ctx.platform.stats();
+  t.diagnostic(`produced ${s.produced}, drained ${drained}, switch_gap_ms ${s.switch_gap_ms}, max_gap_ms ${s.max_gap_ms}, dark windows (epoch ms) max ${Math.max(...darkWindows)}`);
+  assert.ok(s.produced > 100, `enough traffic to mean something (${s.produced})`);
+  assert.deepEqual({ lost: s.lost, duplicated: s.duplicated, conflicts: s.conflicts }, { lost: 0, duplicated: 0, conflicts: 0 });
+  assert.equal(s.replied, s.produced);
+  assert.equal(s.pollers, 2);
+  await current.pause(1000);
+});
+
+test('after pause no request reaches the platform until start, and the cursor is where to resume', async (t) => {
+  const ctx = await setup(t);
+  const a = adapter(ctx, 'a');
+  ctx.platform.produce(5);
+  await a.start(null);
+  // The next poll is at the platform (so none is on the wire when pause aborts it).
+  await until(() => ctx.platform.stats().replied === 5 && ctx.platform.stats().in_flight === 1, 'five answers and the next poll');
+  const paused = await a.pause(1000);
+  assert.deepEqual(paused.cursors, { telegram: 6 });
+  assert.deepEqual(a.cursors(), { telegram: 6 });
+  assert.ok(paused.paused_at <= Date.now());
+  await until(() => ctx.platform.stats().in_flight === 0, 'the aborted poll to end');
+  const polls = ctx.platform.stats().polls;
+  ctx.platform.produce(3);
+  await delay(100);
+  let s = ctx.platform.stats();
+  assert.equal(s.polls, polls, 'no poll after pause');
+  assert.equal(s.replied, 5, 'no reply after pause');
+  assert.equal(s.in_flight, 0);
+  // Resuming from the store's own position (no cursors) answers the rest, once.
+  await a.start(null);
+  await until(() => ctx.platform.stats().replied === 8, 'the rest answered');
+  await a.pause(1000);
+  s = ctx.platform.stats();
+  assert.equal(s.duplicated, 0);
+  assert.equal(s.conflicts, 0);
+});
+
+test('start(null) resumes from the store: updates the other process recorded are not answered again', async (t) => {
+  const ctx = await setup(t);
+  ctx.platform.produce(6);
+  const other = openStore(ctx.home);
+  ctx.stores.push(other);
+  for (const id of [1, 2, 3]) other.record('telegram', id, { pid: 1, text: 'answered elsewhere' });
+  other.flush();
+  const a = adapter(ctx, 'a');
+  await a.start(null);
+  await until(() => ctx.platform.stats().replied === 3, 'three answers');
+  await a.pause(1000);
+  assert.deepEqual(a.cursors(), { telegram: 7 });
+  // Cursors behind the store: the store check skips what was answered.
+  const b = adapter(ctx, 'b');
+  ctx.platform.produce(1);
+  await b.start({ telegram: 1 });
+  await until(() => ctx.platform.stats().replied === 4, 'the new update answered');
+  await b.pause(1000);
+  const s = ctx.platform.stats();
+  assert.equal(s.duplicated, 0);
+  assert.deepEqual(b.cursors(), { telegram: 8 });
+});
+
+test('a pause that cannot finish its batch in time rejects, sends nothing more, and a restart answers the rest once', async (t) => {
+  const ctx = await setup(t);
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const slow = async (u: TelegramUpdate): Promise<AgentReply> => {
+    calls++;
+    if (u.update_id === 2) await gate;
+    return { text: `slow ${u.update_id}`, error: false };
+  };
+  const a = adapter(ctx, 'a', slow);
+  ctx.platform.produce(3);
+  await a.start(null);
+  await until(() => calls >= 2, 'the agent to reach update 2');
+  await assert.rejects(a.pause(50), /did not finish within 50 ms/);
+  release();
+  await delay(50);
+  assert.equal(ctx.platform.stats().replied, 1, 'the abandoned batch sends nothing more');
+  await a.start(null);
+  await until(() => ctx.platform.stats().replied === 3, 'all answered after restart');
+  await a.pause(1000);
+  const s = ctx.platform.stats();
+  assert.equal(s.duplicated, 0);
+  assert.deepEqual(a.cursors(), { telegram: 4 });
+});
+
+test('a 409 from a competing poll is logged and retried with backoff, never answered twice', async (t) => {
+  const ctx = await setup(t);
+  const logs: string[] = [];
+  const a = adapter(ctx, 'a', echo, logs);
+  await a.start(null);
+  await until(() => ctx.platform.stats().in_flight === 1, 'the adapter to poll');
+  const rogue = await bot(ctx.platform.url, 'getUpdates', {}, { pollerId: 'rogue' });
+  assert.equal(rogue.status, 200);
+  await until(() => logs.some((l) => l.includes('409')), 'the 409 to be logged');
+  ctx.platform.produce(20);
+  await until(() => ctx.platform.stats().replied === 20, 'twenty answers');
+  await a.pause(1000);
+  const s = ctx.platform.stats();
+  assert.equal(s.conflicts, 1);
+  assert.equal(s.duplicated, 0);
+  assert.ok(logs.every((l) => !l.includes('secret')), 'the token is never logged');
+});
+
+test('network errors are retried with backoff, and pause ends the wait at once', async (t) => {
+  const ctx = await setup(t);
+  const url = ctx.platform.url;
+  await ctx.platform.close(); // nothing listens there now
+  const store = openStore(ctx.home);
+  ctx.stores.push(store);
+  const logs: string[] = [];
+  const a = createTelegramAdapter({ baseUrl: url, store, pollerId: 'x', agent: echo, log: (m) => logs.push(m) });
+  ctx.adapters.push(a);
+  const at = await a.start(null);
+  assert.equal(typeof at, 'number');
+  await until(() => logs.length >= 3, 'three failed polls');
+  assert.match(logs[0] as string, /getUpdates failed .*retrying in 50 ms/);
+  assert.match(logs[1] as string, /retrying in 100 ms/);
+  const paused = await a.pause(1000);
+  assert.deepEqual(paused.cursors, {});
+  assert.equal(paused.drained, 0);
+});
+
+test('sample() counts handled, errors and latency since the last call; baseline() covers the recent past', async (t) => {
+  const ctx = await setup(t);
+  const flaky = async (u: TelegramUpdate): Promise<AgentReply> => ({ text: `n${u.update_id}`, error: u.update_id % 2 === 0 });
+  const a = adapter(ctx, 'a', flaky);
+  assert.deepEqual(a.baseline(), { error_rate: 0, latency_p99_ms: 0 });
+  assert.deepEqual(a.names(), ['telegram']);
+  ctx.platform.produce(10);
+  await a.start(null);
+  await until(() => a.cursors().telegram === 11, 'ten answers recorded');
+  const s = a.sample();
+  assert.equal(s.handled, 10);
+  assert.equal(s.errors, 5);
+  assert.ok(s.latency_p50_ms > 0 && s.latency_p99_ms >= s.latency_p50_ms);
+  assert.deepEqual(a.sample(), { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 });
+  const b = a.baseline();
+  assert.equal(b.error_rate, 0.5);
+  assert.ok(b.latency_p99_ms > 0);
+  await a.pause(1000);
+});
