@@ -1,3 +1,4 @@
+import { clip } from './clip.ts';
 import { Frame, FRAME_SCHEMAS, isFrameType, PROTOCOL_VERSION, type ErrorCode, type Outgoing } from './frames.ts';
 
 /** The longest line, newline excluded, that either side accepts. */
@@ -8,6 +9,9 @@ export type Decoded =
   | { ok: false; code: ErrorCode; message: string; frame?: string; fatal: boolean };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Longest error message a decode result carries: it must fit an ERROR frame whatever the input was. */
+const MAX_MESSAGE = 1024;
 
 /** Serialises a frame as one NDJSON line, filling in `v`; throws if it would exceed the line limit. */
 export function encodeFrame(frame: Outgoing): string {
@@ -44,7 +48,8 @@ export function decodeLine(bytes: Uint8Array): Decoded {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'frame';
-    return { ok: false, code: 'bad_frame', message: `${type}: ${where}: ${issue?.message ?? 'invalid'}`, frame: type, fatal: true };
+    // A path can hold a client's own (huge) record key: clip it so the ERROR frame stays valid.
+    return { ok: false, code: 'bad_frame', message: clip(`${type}: ${clip(where, 200)}: ${issue?.message ?? 'invalid'}`, MAX_MESSAGE), frame: type, fatal: true };
   }
   return { ok: true, frame: parsed.data as Frame };
 }
@@ -66,9 +71,13 @@ export class FrameDecoder {
     for (;;) {
       const nl = buf.indexOf(0x0a);
       if (nl < 0) {
-        this.parts.push(buf);
+        // Refuse before keeping anything, so memory stays bounded by one line. One byte over the
+        // limit can still end well only if it is the CR of a CRLF.
+        const size = this.size + buf.length;
+        if (size > MAX_LINE_BYTES + 1 || (size === MAX_LINE_BYTES + 1 && buf.length > 0 && buf[buf.length - 1] !== 0x0d)) return this.fail(out);
+        // Copy: the caller may reuse its buffer for the next read.
+        if (buf.length > 0) this.parts.push(Buffer.from(buf));
         this.size += buf.length;
-        if (this.size > MAX_LINE_BYTES + 1) return this.fail(out);
         return out;
       }
       const lineLen = this.size + nl;

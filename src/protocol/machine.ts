@@ -17,6 +17,8 @@ import {
   type HandoffStopped,
 } from './frames.ts';
 import { judgeSample, summariseHealth, type Baseline, type Breaches } from './health.ts';
+import { MAX_LINE_BYTES } from './framing.ts';
+import { clip as clipTo } from './clip.ts';
 
 /** Who blue is: fixed for the life of the process. */
 export interface BlueSelf {
@@ -101,7 +103,36 @@ export function initialState(self: BlueSelf, last: VerdictRecord | null = null):
   return { phase: 'idle', deadline: null, self, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: last };
 }
 
-const secs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+/** A duration as people read it, never rounded to something it is not: "30 s", "2.5 s", "300 ms", "5013 ms". */
+const secs = (ms: number) => (ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/** Longest reason or note the machine writes; what peers send may be longer, frames must stay valid. */
+const MAX_REASON = 1024;
+/** Most bytes a verdict record may take, so EVENT and STATE frames carrying it fit one line (with room for record_error). */
+const RECORD_BYTES = 40 * 1024;
+
+/** `s` cut to `MAX_REASON`. */
+const clip = (s: string) => clipTo(s, MAX_REASON);
+
+const jsonBytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x));
+
+/** Keeps evenly spaced items of `xs` (the last always among them) so that their JSON takes at most `bytes`. */
+function thin<T>(xs: readonly T[], bytes: number): T[] {
+  const total = jsonBytes(xs);
+  if (total <= bytes) return xs.slice();
+  let n = Math.floor((xs.length * bytes) / total);
+  for (;;) {
+    const picked = n <= 0 ? [] : n === 1 ? [xs[xs.length - 1] as T] : Array.from({ length: n }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (n - 1))] as T);
+    if (n <= 0 || jsonBytes(picked) <= bytes) return picked;
+    n = Math.floor(n * 0.9);
+  }
+}
+
+/** The record with its health samples thinned, when needed, to fit `RECORD_BYTES`. */
+function fitRecord(r: VerdictRecord): VerdictRecord {
+  const rest = jsonBytes({ ...r, health: [] });
+  return { ...r, health: thin(r.health, Math.max(0, RECORD_BYTES - rest)) };
+}
 const err = (code: Extract<Outgoing, { type: 'ERROR' }>['code'], message: string, frame: string, fatal = false): Outgoing => ({
   type: 'ERROR',
   code,
@@ -116,7 +147,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
   const fx: BlueEffect[] = [];
   const h = s.handoff;
 
-  const enter = (phase: Phase, deadline: number | null, note?: string) => {
+  const enter = (phase: Phase, deadline: number | null, longNote?: string) => {
+    const note = longNote === undefined ? undefined : clip(longNote);
     s.phase = phase;
     s.deadline = deadline;
     if (s.handoff) {
@@ -126,11 +158,12 @@ export function step(state: BlueState, ev: BlueEvent): Step {
   };
 
   // Ends the handoff with a verdict; blue serves again unless promoted.
-  const decide = (verdict: Verdict, reason: string) => {
+  const decide = (verdict: Verdict, longReason: string) => {
+    const reason = clip(longReason);
     const ho = s.handoff!;
     const phase = verdict === 'promoted' ? 'complete' : 'idle';
     enter(phase, null, `${verdict}: ${reason}`);
-    const record: VerdictRecord = {
+    const record: VerdictRecord = fitRecord({
       v: PROTOCOL_VERSION,
       handoff_id: ho.id,
       verdict,
@@ -144,7 +177,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       dark_window_ms: ho.paused_at !== null && ho.polling_at !== null ? Math.max(0, ho.polling_at - ho.paused_at) : null,
       timeline: ho.timeline.slice(-256),
       health: ho.health.slice(-4096),
-    };
+    });
     s.last_verdict = record;
     fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
     if (verdict === 'promoted') {
@@ -155,7 +188,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
   };
 
   // Green never got the cursors: tell it to go, make sure it goes, decide failed.
-  const failBeforeHandover = (reason: string, resume: boolean) => {
+  const failBeforeHandover = (longReason: string, resume: boolean) => {
+    const reason = clip(longReason);
     const ho = s.handoff!;
     fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ROLLBACK', handoff_id: ho.id, reason } }, { kind: 'close_green' });
     if (ho.green_pid !== null) fx.push({ kind: 'stop_green', pid: ho.green_pid, grace_ms: ho.deadlines.rollback_grace_ms });
@@ -164,7 +198,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
   };
 
   // Green may be polling: ask it to stop and wait for it (bounded by the grace period).
-  const beginRollback = (reason: string) => {
+  const beginRollback = (longReason: string) => {
+    const reason = clip(longReason);
     const ho = s.handoff!;
     ho.rollback_reason = reason;
     fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ROLLBACK', handoff_id: ho.id, reason } });
@@ -190,8 +225,18 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         fx.push({ kind: 'reply', frame: err('busy', `${what}; one handoff at a time`, 'RESERVE') });
         return { state: s, effects: fx };
       }
-      const deadlines = Deadlines.parse(f.deadlines ?? {});
-      const thresholds = Thresholds.parse(f.thresholds ?? {});
+      // The frame was validated on the wire; an event built by hand may not have been, and step never throws.
+      const dl = Deadlines.safeParse(f.deadlines ?? {});
+      const th = Thresholds.safeParse(f.thresholds ?? {});
+      if (!dl.success || !th.success) {
+        const bad = !dl.success ? { what: 'deadlines', issue: dl.error.issues[0] } : { what: 'thresholds', issue: th.error?.issues[0] };
+        const issue = bad.issue;
+        const where = `${bad.what}.${issue?.path.join('.') ?? ''}`;
+        fx.push({ kind: 'reply_close', frame: err('bad_frame', clip(`RESERVE: ${where}: ${issue?.message ?? 'invalid'}`), 'RESERVE', true) });
+        return { state: s, effects: fx };
+      }
+      const deadlines = dl.data;
+      const thresholds = th.data;
       s.handoff = {
         id: f.handoff_id,
         release: f.release,
@@ -219,7 +264,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'green_hello': {
       if (s.phase !== 'reserved' || !h || h.id !== ev.handoff_id) {
-        const why = h ? `no reservation for handoff ${ev.handoff_id}` : 'no handoff is reserved';
+        const why = !h ? 'no handoff is reserved' : h.id !== ev.handoff_id ? `no reservation for handoff ${ev.handoff_id}` : `handoff ${h.id} is already claimed (${s.phase})`;
         fx.push({ kind: 'reply_close', frame: err('busy', why, 'HELLO', true) });
         return { state: s, effects: fx };
       }
@@ -243,7 +288,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     }
 
     case 'ack': {
-      if (!h || s.phase !== 'init' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_ACK');
+      if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_ACK', ev.frame.handoff_id);
+      if (!h || s.phase !== 'init') return wrongPhase(s, fx, 'HANDOFF_ACK');
       const f = ev.frame;
       if (f.release !== h.release) {
         failBeforeHandover(`green reports release ${f.release}, expected ${h.release}`, false);
@@ -268,7 +314,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     }
 
     case 'confirm': {
-      if (!h || s.phase !== 'active' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_CONFIRM');
+      if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_CONFIRM', ev.frame.handoff_id);
+      if (!h || s.phase !== 'active') return wrongPhase(s, fx, 'HANDOFF_CONFIRM');
       h.polling_at = ev.frame.polling_at;
       h.bake_started_at = ev.now;
       h.last_heartbeat_at = ev.now;
@@ -278,7 +325,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     }
 
     case 'health': {
-      if (!h || (s.phase !== 'baking' && s.phase !== 'active') || ev.frame.handoff_id !== h.id) return { state: s, effects: fx };
+      // Heartbeats still count while rolling back: green may poll until it stops, and blue resumes from its latest cursors.
+      if (!h || (s.phase !== 'baking' && s.phase !== 'active' && s.phase !== 'rolling-back') || ev.frame.handoff_id !== h.id) return { state: s, effects: fx };
       h.last_heartbeat_at = ev.now;
       h.cursors = ev.frame.cursors;
       h.health = [...h.health, ev.frame.sample].slice(-4096);
@@ -287,13 +335,14 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       const j = judgeSample(ev.frame.sample, s.baseline, h.thresholds, h.breaches);
       h.breaches = j.breaches;
       if (j.reason) beginRollback(j.reason);
+      // The bake is over and this heartbeat proves green alive now: promote.
+      else if (s.deadline !== null && ev.now >= s.deadline) decide('promoted', `bake of ${secs(h.bake_ms)} passed: ${summariseHealth(h.health)}`);
       return { state: s, effects: fx };
     }
 
     case 'green_rollback': {
-      if (!h || ev.frame.handoff_id !== h.id || !['init', 'draining', 'active', 'baking', 'rolling-back'].includes(s.phase)) {
-        return wrongPhase(s, fx, 'HANDOFF_ROLLBACK');
-      }
+      if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_ROLLBACK', ev.frame.handoff_id);
+      if (!h || !['init', 'draining', 'active', 'baking', 'rolling-back'].includes(s.phase)) return wrongPhase(s, fx, 'HANDOFF_ROLLBACK');
       const reason = `green rolled back: ${ev.frame.reason}`;
       if (h.green_pid !== null) fx.push({ kind: 'stop_green', pid: h.green_pid, grace_ms: h.deadlines.rollback_grace_ms });
       if (!h.handed_over) {
@@ -308,7 +357,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     }
 
     case 'stopped': {
-      if (!h || s.phase !== 'rolling-back' || ev.frame.handoff_id !== h.id) return wrongPhase(s, fx, 'HANDOFF_STOPPED');
+      if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_STOPPED', ev.frame.handoff_id);
+      if (!h || s.phase !== 'rolling-back') return wrongPhase(s, fx, 'HANDOFF_STOPPED');
       if (h.green_pid !== null) fx.push({ kind: 'stop_green', pid: h.green_pid, grace_ms: h.deadlines.rollback_grace_ms });
       finishRollback(ev.frame.cursors);
       return { state: s, effects: fx };
@@ -341,6 +391,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         fx.push({ kind: 'reply', frame: err('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
         return { state: s, effects: fx };
       }
+      if (s.phase === 'complete') return wrongPhase(s, fx, 'ABORT');
       const reason = `aborted: ${ev.reason}`;
       fx.push({ kind: 'reply', frame: { type: 'ABORTING', handoff_id: h.id, phase: s.phase } });
       if (s.phase === 'reserved') decide('failed', reason);
@@ -378,7 +429,8 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
       else if (due) x.failBeforeHandover(`green did not send HANDOFF_ACK within ${secs(d.ack_ms)}`, false);
       break;
     case 'draining':
-      if (due) x.failBeforeHandover(`blue could not finish in-flight work within ${secs(d.drain_ms)}`, true);
+      if (pid !== null && !greenAlive) x.failBeforeHandover(`green (pid ${pid}) exited while blue was draining`, true);
+      else if (due) x.failBeforeHandover(`blue could not finish in-flight work within ${secs(d.drain_ms)}`, true);
       break;
     case 'active':
       if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited before HANDOFF_CONFIRM`);
@@ -389,15 +441,15 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
       if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited during the bake`);
       else if (age > h.thresholds.max_heartbeat_age_ms) {
         x.beginRollback(`no HEALTH from green for ${secs(age)} (limit ${secs(h.thresholds.max_heartbeat_age_ms)})`);
-      } else if (due) {
-        x.decide('promoted', `bake of ${secs(h.bake_ms)} passed: ${summariseHealth(h.health)}`);
       }
+      // At the bake's end blue waits for one more HEALTH (see 'health') rather than promote a green
+      // that may have hung since its last one; the heartbeat-age limit above bounds that wait.
       break;
     }
     case 'rolling-back':
       if (!greenAlive) x.finishRollback(null);
-      else if (due && pid !== null) {
-        fx.push({ kind: 'kill_green', pid });
+      else if (due) {
+        if (pid !== null) fx.push({ kind: 'kill_green', pid });
         x.finishRollback(null, `green did not stop within ${secs(d.rollback_grace_ms)} and was killed`);
       }
       break;
@@ -407,16 +459,22 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
   return { state: s, effects: fx };
 }
 
+function unknownHandoff(s: BlueState, fx: BlueEffect[], frame: string, id: string): Step {
+  fx.push({ kind: 'reply', frame: err('unknown_handoff', `${frame} names handoff ${id}; the current handoff is ${s.handoff?.id}`, frame) });
+  return { state: s, effects: fx };
+}
+
 function wrongPhase(s: BlueState, fx: BlueEffect[], frame: string): Step {
   const where = s.handoff ? `handoff ${s.handoff.id} is ${s.phase}` : `blue is ${s.phase}`;
   fx.push({ kind: 'reply', frame: err('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
   return { state: s, effects: fx };
 }
 
-/** The STATE frame an observer gets for this state. */
+/** The STATE frame an observer gets for this state; it always fits one line. */
 export function view(s: BlueState): Outgoing {
   const h = s.handoff;
-  return {
+  const last = s.last_verdict ? fitRecord(s.last_verdict) : null;
+  const frame: Extract<Outgoing, { type: 'STATE' }> = {
     type: 'STATE',
     phase: s.phase,
     server_pid: s.self.pid,
@@ -425,8 +483,11 @@ export function view(s: BlueState): Outgoing {
     handoff: h
       ? { id: h.id, release: h.release, runtime: h.runtime, bake_ms: h.bake_ms, green_pid: h.green_pid, started_at: h.started_at, bake_started_at: h.bake_started_at }
       : null,
-    timeline: h ? h.timeline : (s.last_verdict?.timeline ?? []),
-    health: h ? h.health.slice(-256) : [],
-    last_verdict: s.last_verdict,
+    timeline: h ? h.timeline : (last?.timeline ?? []),
+    health: [],
+    last_verdict: last,
   };
+  // The live samples get what room the rest leaves (a margin for the envelope and "v").
+  frame.health = h ? thin(h.health.slice(-256), Math.max(0, MAX_LINE_BYTES - 256 - jsonBytes(frame))) : [];
+  return frame;
 }
