@@ -73,5 +73,6 @@ export function summariseHealth(samples: readonly HealthSample[]): string {
   const errors = samples.reduce((a, s) => a + s.errors, 0);
   const p99 = samples.reduce((a, s) => Math.max(a, s.latency_p99_ms), 0);
   const rate = errors === 0 ? 0 : errors / Math.max(handled, errors);
-  return `${samples.length} heartbeats, ${handled} messages, error rate ${pct(rate)}, worst p99 ${Math.round(p99)} ms`;
+  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
+  return `${n(samples.length, 'heartbeat')}, ${n(handled, 'message')}, error rate ${pct(rate)}, worst p99 ${Math.round(p99)} ms`;
 }

@@ -137,8 +137,8 @@ test('judgeSample does not change what it is given', () => {
 test('summariseHealth: heartbeats, messages, overall error rate and worst p99', () => {
   assert.equal(summariseHealth([]), '0 heartbeats, 0 messages, error rate 0%, worst p99 0 ms');
   assert.equal(summariseHealth([sample(100, 1, 40), sample(0, 0), sample(300, 2, 120.6)]), '3 heartbeats, 400 messages, error rate 0.8%, worst p99 121 ms');
-  assert.equal(summariseHealth([sample(0, 3)]), '1 heartbeats, 0 messages, error rate 100%, worst p99 50 ms');
-  assert.equal(summariseHealth([sample(3, 1)]), '1 heartbeats, 3 messages, error rate 33.3%, worst p99 50 ms');
+  assert.equal(summariseHealth([sample(0, 3)]), '1 heartbeat, 0 messages, error rate 100%, worst p99 50 ms');
+  assert.equal(summariseHealth([sample(3, 1)]), '1 heartbeat, 3 messages, error rate 33.3%, worst p99 50 ms');
 });
 
 const thresholdsArb = fc.record({
