@@ -1,5 +1,6 @@
 import type { GreenHooks } from '../../src/peer/green.ts';
 import type { Phase } from '../../src/protocol/frames.ts';
+import type { TranscriptStore } from './store.ts';
 
 /** Faults green can be started with (`--fault` or HERMES_HANDOFF_FAULT); each fires at a defined protocol point. */
 export const GREEN_FAULTS = [
@@ -17,7 +18,7 @@ export const GREEN_FAULTS = [
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
 /** Faults blue can be started with (HERMES_BLUE_FAULT), for the fault matrix. */
-export const BLUE_FAULTS = ['none', 'crash-before-init', 'crash-after-ack', 'crash-after-active', 'crash-during-bake'] as const;
+export const BLUE_FAULTS = ['none', 'crash-before-init', 'crash-after-ack', 'crash-after-active', 'crash-during-bake', 'crash-late-bake'] as const;
 export type BlueFault = (typeof BLUE_FAULTS)[number];
 
 /** Dies at once, like a crash: no cleanup, no goodbye on any socket. */
@@ -32,8 +33,57 @@ export function hangForever(): never {
   for (;;) Atomics.wait(cell, 0, 0);
 }
 
-/** The green hooks that make `fault` happen; `errors` is switched on for error-burst. */
-export function greenHooks(fault: GreenFault, errors: { on: boolean }): GreenHooks {
+/**
+ * Tracks replies between the agent's answer and the store's record of it. A process killed in that
+ * instant has answered on the platform but not in the store, so whoever resumes answers again: the
+ * protocol's honest limit of one duplicate per kill. Faults that fire during the bake wait for a
+ * moment outside that instant, so they test the handoff, not that limit (measured on its own).
+ */
+export interface ReplyGate {
+  /** The agent is answering `updateId`: a reply is in flight until the store records it. */
+  begin(updateId: number): void;
+  /** The same store, whose record() also ends the reply it records. */
+  wrap(store: TranscriptStore): TranscriptStore;
+  /** Runs `fn` now when no reply is in flight, else right after the reply in flight is recorded (at the latest after `maxWaitMs`). */
+  whenQuiet(fn: () => void, maxWaitMs?: number): void;
+}
+
+/** A new ReplyGate with nothing in flight. */
+export function replyGate(): ReplyGate {
+  const inFlight = new Set<number>();
+  let waiting: (() => void) | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const fire = () => {
+    const fn = waiting;
+    waiting = null;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    fn?.();
+  };
+  return {
+    begin: (id) => void inFlight.add(id),
+    wrap: (store) => ({
+      ...store,
+      record(platform, updateId, by) {
+        store.record(platform, updateId, by);
+        inFlight.delete(updateId);
+        if (inFlight.size === 0 && waiting) fire();
+      },
+    }),
+    whenQuiet(fn, maxWaitMs = 2_000) {
+      if (inFlight.size === 0) return fn();
+      waiting = fn;
+      // A reply abandoned by a timed-out drain is never recorded: do not wait for it for ever.
+      timer ??= setTimeout(fire, maxWaitMs);
+    },
+  };
+}
+
+/** Runs a fault at once (no reply gate). */
+const now: Pick<ReplyGate, 'whenQuiet'> = { whenQuiet: (fn) => fn() };
+
+/** The green hooks that make `fault` happen; `errors` is switched on for error-burst; bake-time faults fire outside a reply (see ReplyGate). */
+export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pick<ReplyGate, 'whenQuiet'> = now): GreenHooks {
   switch (fault) {
     case 'crash-before-ack':
       return { beforeAck: crash };
@@ -44,9 +94,9 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }): GreenHoo
     case 'crash-after-confirm':
       return { afterConfirm: crash };
     case 'crash-during-bake':
-      return { beforeHeartbeat: (seq) => (seq >= 2 ? crash() : undefined) };
+      return { beforeHeartbeat: (seq) => (seq === 2 ? gate.whenQuiet(crash) : undefined) };
     case 'hang':
-      return { beforeHeartbeat: (seq) => (seq >= 2 ? hangForever() : undefined) };
+      return { beforeHeartbeat: (seq) => (seq === 2 ? gate.whenQuiet(hangForever) : undefined) };
     case 'error-burst':
       return {
         afterConfirm: () => {
@@ -71,6 +121,9 @@ export function blueOnPhase(fault: BlueFault): ((phase: Phase, when: 'before' | 
       return (p, w) => (p === 'active' && w === 'after' ? crash() : undefined);
     case 'crash-during-bake':
       return (p, w) => (p === 'baking' && w === 'after' ? void setTimeout(crash, 300) : undefined);
+    case 'crash-late-bake':
+      // The end of the observation window: the bake is over and blue has decided, but has neither recorded nor sent it.
+      return (p, w) => (p === 'complete' && w === 'before' ? crash() : undefined);
     default:
       return undefined;
   }

@@ -11,7 +11,7 @@ import { parseHandoffId } from '../../src/protocol/ids.ts';
 import type { VerdictRecord } from '../../src/protocol/frames.ts';
 import { openStore, STORE_SCHEMA } from './store.ts';
 import { createTelegramAdapter } from './telegram-adapter.ts';
-import { BLUE_FAULTS, GREEN_FAULTS, blueOnPhase, greenHooks, type BlueFault, type GreenFault } from './faults.ts';
+import { BLUE_FAULTS, GREEN_FAULTS, blueOnPhase, greenHooks, replyGate, type BlueFault, type GreenFault } from './faults.ts';
 
 const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
 
@@ -56,7 +56,8 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
 
   for (const d of ['run', 'logs', 'store']) mkdirSync(join(home, d), { recursive: true, mode: 0o700 });
   const pidFile = join(home, 'gateway.pid');
-  const store = openStore(home);
+  const replies = replyGate();
+  const store = replies.wrap(openStore(home));
   const errors = { on: false };
   const adapters = createTelegramAdapter({
     baseUrl: platform,
@@ -65,6 +66,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
     pollerId: `${role}-${process.pid}`,
     log,
     agent: async (u) => {
+      replies.begin(u.update_id);
       const text = u.message?.text ?? '';
       return errors.on ? { text: 'Sorry, something went wrong.', error: true } : { text: `echo: ${text}`, error: false };
     },
@@ -133,7 +135,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
     adapters,
     init: initialise,
     bluePid,
-    hooks: greenHooks(fault, errors),
+    hooks: greenHooks(fault, errors, replies),
     log,
   });
   if (result.kind === 'stopped') {

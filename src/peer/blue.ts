@@ -50,6 +50,8 @@ interface Client {
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+/** How long blue keeps reading a dead green's still-open connection before it judges by the pid alone. */
+const DEAD_GREEN_READ_MS = 1_000;
 
 /** Starts blue: listens on the handoff socket and runs the handoff state machine in one loop. */
 export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
@@ -68,6 +70,11 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   let closed = false;
   let effectChain: Promise<void> = Promise.resolve();
   let killing: Promise<unknown> | null = null;
+  // The drain under way, if any: green's exit is judged only once blue knows whether it handed over,
+  // and blue polls again only once its adapters have stopped.
+  let drainDone: Promise<void> = Promise.resolve();
+  // Green's connection closed and its close is being judged (green_closed not dispatched yet).
+  let judgingClose = false;
 
   const dispatch = (ev: BlueEvent, sender: Client | null): void => {
     if (closed) return;
@@ -110,7 +117,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
           break;
         case 'drain': {
           const deadline = state.handoff?.deadlines.drain_ms ?? DEFAULT_DEADLINES.drain_ms;
-          opts.adapters.pause(deadline).then(
+          drainDone = opts.adapters.pause(deadline).then(
             (r) => dispatch({ type: 'drained', now: os.now(), cursors: r.cursors, drained: r.drained, paused_at: r.paused_at }, null),
             (e) => log(`blue: drain failed: ${(e as Error).message}`), // the drain deadline in the machine decides
           );
@@ -119,6 +126,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         case 'resume':
           if (killing) await killing;
           killing = null;
+          // A drain still finishing holds the adapters: start() now would be refused and blue would stay dark.
+          await drainDone;
           try {
             await opts.adapters.start(fx.cursors);
             log(`blue: polling again${fx.cursors ? ` from ${JSON.stringify(fx.cursors)}` : ''}`);
@@ -237,20 +246,40 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       clients.delete(c);
       if (c === green) {
         green = null;
-        // A crash closes the socket a moment before the pid disappears: look briefly, for a truer reason.
-        const pid = state.handoff?.green_pid ?? null;
-        const alive = pid === null ? Promise.resolve(true) : waitGone(os, pid, 50).then((gone) => !gone);
-        void alive.then((a) => dispatch({ type: 'green_closed', now: os.now(), green_alive: a }, null));
+        // Effects already decided (a drain that green's ACK started) run out first, so a green that dies
+        // while blue drains is judged the same way however the two race: after the handover.
+        // Until then the ticker must not judge green's pid on its own (it would decide before the drain ends).
+        judgingClose = true;
+        const pending = effectChain.catch(() => undefined).then(() => drainDone);
+        void pending.then(async () => {
+          // A crash closes the socket a moment before the pid disappears: look briefly, for a truer reason.
+          const pid = state.handoff?.green_pid ?? null;
+          const alive = pid === null ? true : !(await waitGone(os, pid, 50));
+          judgingClose = false;
+          dispatch({ type: 'green_closed', now: os.now(), green_alive: alive }, null);
+        });
       }
     });
   };
 
   const server: Server = await listenAt(opts.socketPath, onConnection, opts.takeover ?? false);
   server.on('error', (e) => log(`blue: listener error: ${e.message}`));
+  // When green's pid was first seen dead while its connection was still open.
+  let deadWhileOpen: number | null = null;
   const ticker = setInterval(() => {
     if (!state.handoff) return;
     const pid = state.handoff.green_pid;
-    dispatch({ type: 'tick', now: os.now(), green_alive: pid === null ? true : os.isAlive(pid) }, null);
+    let alive = judgingClose || pid === null ? true : os.isAlive(pid);
+    // A green that wrote its last frames and died may still have them unread here (an ACK, a CONFIRM):
+    // the kernel closed its end, so they arrive and the close follows. Judge it on the close, not now;
+    // but never wait for long on a connection that some other process may hold open.
+    if (!alive && green !== null && !green.conn.isClosed) {
+      deadWhileOpen ??= os.now();
+      if (os.now() - deadWhileOpen < DEAD_GREEN_READ_MS) alive = true;
+    } else {
+      deadWhileOpen = null;
+    }
+    dispatch({ type: 'tick', now: os.now(), green_alive: alive }, null);
   }, opts.tickMs ?? 20);
 
   const shutdown = async (): Promise<void> => {
