@@ -145,6 +145,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   }
   log(`promoted (${result.how}): ${result.verdict.reason}`);
   await serve(result.verdict, true);
+  result.confirm();
   return exited;
 }
 

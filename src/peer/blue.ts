@@ -142,6 +142,19 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         case 'stop_green':
           void stopLater(fx.pid, fx.grace_ms);
           break;
+        case 'reclaim_socket': {
+          // Green may have renamed its own socket over ours before it died: publish ours again.
+          const old = server;
+          try {
+            server = await listenAt(opts.socketPath, onConnection, true);
+            server.on('error', (e) => log(`blue: listener error: ${e.message}`));
+            old.close();
+            log(`blue: took the socket back at ${opts.socketPath}`);
+          } catch (e) {
+            log(`blue: could not take the socket back: ${(e as Error).message}`);
+          }
+          break;
+        }
         case 'record':
           try {
             writeVerdict(opts.home, fx.record);
@@ -214,6 +227,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         return dispatch({ type: 'green_rollback', now, frame: f }, c);
       case 'HANDOFF_STOPPED':
         return dispatch({ type: 'stopped', now, frame: f }, c);
+      case 'HANDOFF_COMPLETE':
+        return dispatch({ type: 'green_complete', now, frame: f }, c);
       default:
         return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not a green frame`, f.type, false));
     }
@@ -262,7 +277,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     });
   };
 
-  const server: Server = await listenAt(opts.socketPath, onConnection, opts.takeover ?? false);
+  let server: Server = await listenAt(opts.socketPath, onConnection, opts.takeover ?? false);
   server.on('error', (e) => log(`blue: listener error: ${e.message}`));
   // When green's pid was first seen dead while its connection was still open.
   let deadWhileOpen: number | null = null;

@@ -49,6 +49,8 @@ export function readToken(socketPath: string): string | null {
 
 /** Returns the existing token beside the socket, or writes a fresh random one (0600). */
 export function ensureToken(socketPath: string): string {
+  // The directory (0700) must exist before the token is written into it.
+  ensurePrivateDir(dirname(socketPath));
   const existing = readToken(socketPath);
   if (existing) {
     chmodSync(tokenPathFor(socketPath), 0o600);

@@ -38,7 +38,14 @@ export interface GreenOptions {
 
 /** How green's part ended: it serves from now on (and must become blue), or it stopped. */
 export type GreenResult =
-  | { kind: 'serving'; token: string; verdict: VerdictRecord; how: 'complete' | 'blue-died' }
+  | {
+      kind: 'serving';
+      token: string;
+      verdict: VerdictRecord;
+      how: 'complete' | 'blue-died';
+      /** Call once green owns the socket: tells blue (HANDOFF_COMPLETE back) that it may leave. */
+      confirm: () => void;
+    }
   | { kind: 'stopped'; verdict: 'rolled-back' | 'failed'; reason: string };
 
 type Next = Frame | 'closed' | 'timeout';
@@ -143,7 +150,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       record.record_error = `could not write the verdict file: ${(e as Error).message}`;
     }
     log(`green: ${reason}`);
-    return { kind: 'serving', token, verdict: record, how: 'blue-died' };
+    return { kind: 'serving', token, verdict: record, how: 'blue-died', confirm: () => fc?.close() };
   };
 
   // 1. HANDOFF_INIT (or a refusal).
@@ -228,8 +235,13 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f.type === 'HANDOFF_COMPLETE') {
         timeline.push({ phase: 'complete', at: os.now() });
         const verdict = readVerdict(opts.home, id) ?? fallbackVerdict(opts, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
-        fc!.close();
-        return { kind: 'serving', token, verdict, how: 'complete' };
+        const conn = fc!;
+        // Blue stays, paused, until this answer: a green that dies before it takes the socket is rolled back.
+        const confirm = () => {
+          conn.send({ type: 'HANDOFF_COMPLETE', handoff_id: id, reason: 'green owns the socket' });
+          conn.close();
+        };
+        return { kind: 'serving', token, verdict, how: 'complete', confirm };
       }
       if (f.type === 'HANDOFF_ROLLBACK') {
         const r = await opts.adapters.pause(deadlines.drain_ms).catch((e: Error) => e);

@@ -16,6 +16,8 @@ export const Deadlines = z.object({
   heartbeat_ms: z.number().int().positive().default(1_000),
   /** Green must stop and exit this long after HANDOFF_ROLLBACK, else blue kills it. */
   rollback_grace_ms: z.number().int().positive().default(10_000),
+  /** After HANDOFF_COMPLETE, green must own the socket and answer HANDOFF_COMPLETE within this, else blue takes back. */
+  takeover_ms: z.number().int().positive().default(10_000),
 });
 export type Deadlines = z.infer<typeof Deadlines>;
 

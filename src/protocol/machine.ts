@@ -15,6 +15,7 @@ import {
   type Health,
   type HandoffRollback,
   type HandoffStopped,
+  type HandoffComplete,
 } from './frames.ts';
 import { judgeSample, summariseHealth, type Baseline, type Breaches } from './health.ts';
 import { MAX_LINE_BYTES } from './framing.ts';
@@ -49,6 +50,8 @@ export interface HandoffCtx {
   health: HealthSample[];
   timeline: TimelineEntry[];
   rollback_reason: string | null;
+  /** The promoted verdict, written and sent with COMPLETE, final once green answers that it owns the socket. */
+  pending: VerdictRecord | null;
 }
 
 export interface BlueState {
@@ -73,6 +76,7 @@ export type BlueEvent =
   | { type: 'health'; now: number; frame: Infer<typeof Health> }
   | { type: 'green_rollback'; now: number; frame: Infer<typeof HandoffRollback> }
   | { type: 'stopped'; now: number; frame: Infer<typeof HandoffStopped> }
+  | { type: 'green_complete'; now: number; frame: Infer<typeof HandoffComplete> }
   | { type: 'green_closed'; now: number; green_alive: boolean }
   | { type: 'abort'; now: number; handoff_id: string; reason: string }
   | { type: 'baseline'; now: number; baseline: Baseline }
@@ -89,6 +93,7 @@ export type BlueEffect =
   | { kind: 'resume'; cursors: Cursors | null } // poll again, from these cursors when given
   | { kind: 'stop_green'; pid: number; grace_ms: number } // SIGTERM after grace if still alive, then SIGKILL
   | { kind: 'kill_green'; pid: number } // SIGKILL now and wait until it is gone
+  | { kind: 'reclaim_socket' } // bind a fresh path and rename it over the socket again (green may have taken it)
   | { kind: 'record'; record: VerdictRecord } // write the verdict file
   | { kind: 'emit'; event: Extract<Outgoing, { type: 'EVENT' }>['event'] }
   | { kind: 'exit' }; // COMPLETE was sent: blue leaves
@@ -178,11 +183,14 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       timeline: ho.timeline.slice(-256),
       health: ho.health.slice(-4096),
     });
-    s.last_verdict = record;
-    fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
     if (verdict === 'promoted') {
-      fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_COMPLETE', handoff_id: ho.id, reason } }, { kind: 'exit' });
+      // Not final yet: blue stays, paused, until green answers that it owns the socket (or is gone).
+      ho.pending = record;
+      s.deadline = ev.now + ho.deadlines.takeover_ms;
+      fx.push({ kind: 'record', record }, { kind: 'to_green', frame: { type: 'HANDOFF_COMPLETE', handoff_id: ho.id, reason } });
     } else {
+      s.last_verdict = record;
+      fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
       s.handoff = null;
     }
   };
@@ -256,6 +264,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         health: [],
         timeline: [],
         rollback_reason: null,
+        pending: null,
       };
       enter('reserved', ev.now + deadlines.claim_ms, `release ${f.release}, runtime ${f.runtime}`);
       fx.push({ kind: 'reply', frame: { type: 'RESERVED', handoff_id: f.handoff_id, expires_at: ev.now + deadlines.claim_ms, thresholds, deadlines } });
@@ -356,6 +365,18 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       return { state: s, effects: fx };
     }
 
+    case 'green_complete': {
+      if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_COMPLETE', ev.frame.handoff_id);
+      if (!h || s.phase !== 'complete' || !h.pending) return wrongPhase(s, fx, 'HANDOFF_COMPLETE');
+      // Green owns the socket and serves: the promotion is final and blue leaves.
+      const record = h.pending;
+      s.last_verdict = record;
+      s.deadline = null;
+      h.pending = null;
+      fx.push({ kind: 'emit', event: { kind: 'verdict', record } }, { kind: 'close_green' }, { kind: 'exit' });
+      return { state: s, effects: fx };
+    }
+
     case 'stopped': {
       if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_STOPPED', ev.frame.handoff_id);
       if (!h || s.phase !== 'rolling-back') return wrongPhase(s, fx, 'HANDOFF_STOPPED');
@@ -451,6 +472,22 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
       else if (due) {
         if (pid !== null) fx.push({ kind: 'kill_green', pid });
         x.finishRollback(null, `green did not stop within ${secs(d.rollback_grace_ms)} and was killed`);
+      }
+      break;
+    case 'complete':
+      // COMPLETE was sent; green has not yet said it owns the socket. If it died or went silent,
+      // nobody would serve: blue takes the socket back and resumes from green's last cursors.
+      // (A null deadline means green already answered: blue is leaving.)
+      if (s.deadline !== null && pid !== null && (!greenAlive || due)) {
+        if (greenAlive) fx.push({ kind: 'kill_green', pid });
+        fx.push({ kind: 'close_green' }, { kind: 'reclaim_socket' }, { kind: 'resume', cursors: h.cursors });
+        h.pending = null;
+        x.decide(
+          'rolled-back',
+          greenAlive
+            ? `green (pid ${pid}) did not take over the socket within ${secs(d.takeover_ms)} of HANDOFF_COMPLETE and was killed`
+            : `green (pid ${pid}) exited after HANDOFF_COMPLETE before taking over the socket`,
+        );
       }
       break;
     default:

@@ -277,6 +277,7 @@ test('defaults of every deadline and threshold, as docs/protocol.md lists them',
     confirm_ms: 10_000,
     heartbeat_ms: 1_000,
     rollback_grace_ms: 10_000,
+    takeover_ms: 10_000,
   });
   assert.deepEqual(DEFAULT_THRESHOLDS, { max_error_rate: 0.05, max_latency_factor: 3, latency_floor_ms: 250, max_heartbeat_age_ms: 5_000, consecutive: 3 });
   // A partial set in RESERVE is completed from the defaults.

@@ -9,7 +9,7 @@ export const SELF: BlueSelf = { pid: 100, release: 'r1', runtime: 'legacy', stor
 export const ID = 'h1';
 export const GREEN = 555;
 export const T0 = 1_700_000_000_000;
-export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000 };
+export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000, takeover_ms: 4_000 };
 export const TH: Thresholds = { ...DEFAULT_THRESHOLDS, max_heartbeat_age_ms: 2_500 };
 export const BAKE = 10_000;
 export const CUR_ACTIVE: Cursors = { telegram: 10 };
@@ -55,6 +55,7 @@ export const E = {
     frame: { v: 1, type: 'HANDOFF_ROLLBACK', handoff_id, reason, ...(cursors ? { cursors } : {}) },
   }),
   stopped: (now: number, cursors: Cursors, handoff_id = ID): Ev<'stopped'> => ({ type: 'stopped', now, frame: { v: 1, type: 'HANDOFF_STOPPED', handoff_id, cursors } }),
+  greenComplete: (now: number, handoff_id = ID): Ev<'green_complete'> => ({ type: 'green_complete', now, frame: { v: 1, type: 'HANDOFF_COMPLETE', handoff_id, reason: 'green owns the socket' } }),
   closed: (now: number, green_alive: boolean): Ev<'green_closed'> => ({ type: 'green_closed', now, green_alive }),
   abort: (now: number, reason = 'operator', handoff_id = ID): Ev<'abort'> => ({ type: 'abort', now, handoff_id, reason }),
   baseline: (now: number, error_rate: number, latency_p99_ms: number): Ev<'baseline'> => ({ type: 'baseline', now, baseline: { error_rate, latency_p99_ms } }),

@@ -312,7 +312,7 @@ test('confirm deadline, and green gone before CONFIRM: rolling back, then resume
   assert.equal(dead.state.handoff?.rollback_reason, `green (pid ${GREEN}) exited before HANDOFF_CONFIRM`);
 });
 
-test('bake end: promoted by the first healthy HEALTH at or after the deadline; effects record, emit, COMPLETE, exit in order', () => {
+test('bake end: promoted by the first healthy HEALTH at or after the deadline; record and COMPLETE, then the verdict and exit once green owns the socket', () => {
   const { s } = reach('baking');
   const during = drive(s, heartbeats(AT.confirm, BAKE_END));
   assert.ok(during.effects.every((f) => f.kind === 'emit' && f.event.kind === 'health'));
@@ -321,11 +321,10 @@ test('bake end: promoted by the first healthy HEALTH at or after the deadline; e
   assert.deepEqual(go(during.state, E.tick(BAKE_END)).effects, []);
   assert.deepEqual(kinds(go(during.state, E.health(BAKE_END - 1, { seq: 9 })).effects), ['emit:health']);
   const r = go(during.state, E.health(BAKE_END, { seq: 9 }));
-  assert.deepEqual(kinds(r.effects), ['emit:health', 'emit:phase', 'record', 'emit:verdict', 'to_green:HANDOFF_COMPLETE', 'exit']);
+  assert.deepEqual(kinds(r.effects), ['emit:health', 'emit:phase', 'record', 'to_green:HANDOFF_COMPLETE']);
   const reason = 'bake of 10 s passed: 10 heartbeats, 400 messages, error rate 0%, worst p99 50 ms';
   const rec = recordOf(r);
   assert.deepEqual(frameOf(r.effects, 'to_green'), { type: 'HANDOFF_COMPLETE', handoff_id: ID, reason });
-  assert.deepEqual(r.effects[3], { kind: 'emit', event: { kind: 'verdict', record: rec } });
   assert.deepEqual(
     { ...rec, timeline: rec.timeline.map((t) => t.phase), health: rec.health.length },
     {
@@ -346,9 +345,31 @@ test('bake end: promoted by the first healthy HEALTH at or after the deadline; e
   );
   assert.equal(rec.timeline.at(-1)?.note, `promoted: ${reason}`);
   assert.equal(r.state.phase, 'complete');
-  assert.equal(r.state.deadline, null);
+  assert.equal(r.state.deadline, BAKE_END + DL.takeover_ms, 'green has takeover_ms to own the socket');
   assert.equal(r.state.handoff?.id, ID, 'the promoted handoff stays visible until blue exits');
-  assert.deepEqual(r.state.last_verdict, rec);
+  assert.equal(r.state.last_verdict, null, 'not final until green owns the socket');
+  // Green answers HANDOFF_COMPLETE: final; the verdict goes out and blue leaves.
+  const done = go(r.state, E.greenComplete(BAKE_END + 20));
+  assert.deepEqual(kinds(done.effects), ['emit:verdict', 'close_green', 'exit']);
+  assert.deepEqual(done.effects[0], { kind: 'emit', event: { kind: 'verdict', record: rec } });
+  assert.deepEqual(done.state.last_verdict, rec);
+  assert.equal(done.state.deadline, null);
+});
+
+test('after COMPLETE, a green that dies or stays silent before owning the socket is rolled back: blue takes the socket back and resumes', () => {
+  const { s, now } = reach('complete');
+  const dead = go(s, E.tick(now + 10, false));
+  assert.deepEqual(kinds(dead.effects), ['close_green', 'reclaim_socket', 'resume', 'emit:phase', 'record', 'emit:verdict']);
+  assert.equal(dead.state.phase, 'idle');
+  assert.equal(dead.state.last_verdict?.verdict, 'rolled-back');
+  assert.equal(dead.state.last_verdict?.reason, `green (pid ${GREEN}) exited after HANDOFF_COMPLETE before taking over the socket`);
+  const silent = go(s, E.tick(s.deadline!, true));
+  assert.deepEqual(kinds(silent.effects), ['kill_green', 'close_green', 'reclaim_socket', 'resume', 'emit:phase', 'record', 'emit:verdict']);
+  assert.equal(silent.state.last_verdict?.reason, `green (pid ${GREEN}) did not take over the socket within 4 s of HANDOFF_COMPLETE and was killed`);
+  // Before the deadline, with green alive, blue waits.
+  assert.deepEqual(go(s, E.tick(s.deadline! - 1, true)).effects, []);
+  // A late answer after the rollback is refused.
+  assert.equal(go(dead.state, E.greenComplete(now + 20)).effects[0]?.kind, 'reply');
 });
 
 test('bake end: a last sample that completes a breach run rolls back; no HEALTH after the deadline rolls back by heartbeat age', () => {
@@ -367,7 +388,7 @@ test('bake end: a last sample that completes a breach run rolls back; no HEALTH 
 test('after COMPLETE nothing but refusals: no frame to green, no resume, no second verdict', () => {
   const { s, now } = reach('complete');
   const evs = [
-    E.tick(now + 1e9, false),
+    E.tick(now + 1, true),
     E.closed(now, false),
     E.health(now),
     E.greenRollback(now, 'x'),
@@ -797,6 +818,8 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
           return E.confirm(now, now - 3, id(true));
         case 'baking':
           return E.health(now, { handled: 20, errors: spec.ok ? 0 : 5 }, { telegram: now % 1000 }, id(true));
+        case 'complete':
+          return spec.ok ? E.greenComplete(now, id(true)) : E.tick(now, false);
         default:
           return spec.ok ? E.stopped(now, { telegram: 1 }, id(true)) : E.tick(now, false);
       }
@@ -834,6 +857,8 @@ interface Track {
   stopped: boolean;
   resumes: number;
   records: number;
+  /** A promotion taken back because green never owned the socket. */
+  revoked?: boolean;
 }
 
 test('property: random events never throw, keep deadlines consistent, resume at most once, and every handoff ends with one record', () => {
@@ -850,12 +875,14 @@ test('property: random events never throw, keep deadlines consistent, resume at 
         s = r.state;
         const k = kinds(r.effects);
         // Deadlines follow the phase.
-        assert.equal(s.deadline === null, s.phase === 'idle' || s.phase === 'complete', `${s.phase} with deadline ${s.deadline}`);
+        // A promotion waits (with a deadline) for green to own the socket; once final it has none.
+        const final = s.phase === 'complete' && s.handoff?.pending === null;
+        assert.equal(s.deadline === null, s.phase === 'idle' || final, `${s.phase} with deadline ${s.deadline}`);
         assert.equal(s.handoff === null, s.phase === 'idle', `${s.phase} with handoff ${s.handoff?.id}`);
         if (s.deadline !== null) assert.ok(s.deadline >= ev.now || s.deadline === before.deadline, 'a new deadline is not in the past');
         assertWireSafe(view(s));
-        // After COMPLETE blue only answers.
-        if (before.phase === 'complete') assert.ok(k.every((x) => x.startsWith('reply')), `after complete: ${k.join(', ')}`);
+        // Once the promotion is final, blue only answers.
+        if (before.phase === 'complete' && before.deadline === null) assert.ok(k.every((x) => x.startsWith('reply')), `after complete: ${k.join(', ')}`);
         if (k.includes('reply:RESERVED')) {
           assert.equal(before.phase, 'idle');
           cur = { id: s.handoff!.id, drained: false, adopted: false, stopped: false, resumes: 0, records: 0 };
@@ -877,7 +904,7 @@ test('property: random events never throw, keep deadlines consistent, resume at 
             assert.equal(fx.pid, before.handoff?.green_pid, 'the pid stopped is green');
             t!.stopped = true;
           }
-          if (fx.kind === 'exit') assert.ok(k.includes('record') && s.phase === 'complete', 'exit only with a promotion');
+          if (fx.kind === 'exit') assert.ok(ev.type === 'green_complete' && before.phase === 'complete' && s.phase === 'complete', 'exit only once green owns the socket');
         }
         const rec = r.effects.find((f) => f.kind === 'record');
         const ended = before.handoff !== null && (s.handoff === null || (s.phase === 'complete' && before.phase !== 'complete'));
@@ -886,8 +913,9 @@ test('property: random events never throw, keep deadlines consistent, resume at 
           t.records++;
           assert.equal(rec.record.handoff_id, t.id);
           assert.ok(rec.record.reason.trim().length > 0, 'a verdict has a reason');
+          if (before.phase === 'complete') t.revoked = true;
           if (rec.record.verdict === 'promoted') {
-            assert.deepEqual(k.slice(-3), ['emit:verdict', 'to_green:HANDOFF_COMPLETE', 'exit']);
+            assert.deepEqual(k.slice(-2), ['record', 'to_green:HANDOFF_COMPLETE']);
             assert.equal(t.resumes, 0, 'a promoted blue never resumes');
           } else {
             assert.equal(t.resumes, t.drained ? 1 : 0, `a ${rec.record.verdict} handoff that paused blue resumes it exactly once`);
@@ -910,7 +938,8 @@ test('property: random events never throw, keep deadlines consistent, resume at 
         check(E.tick(now, true));
       }
       assert.ok(s.phase === 'idle' || s.phase === 'complete', `stuck in ${s.phase}`);
-      for (const t of all) assert.equal(t.records, 1, `handoff ${t.id}: ${t.records} records`);
+      // A promotion whose green never took the socket is recorded again, as rolled back.
+      for (const t of all) assert.equal(t.records, t.revoked ? 2 : 1, `handoff ${t.id}: ${t.records} records`);
     }),
     { numRuns: 400 },
   );
