@@ -1,7 +1,7 @@
 // A host reached over a real sshd on loopback, running the reference gateway as blue, with the fake
 // platform producing messages: the world the action's SSH tests promote in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -9,10 +9,20 @@ import { startFakePlatform, type FakePlatform, type PlatformStats } from '../../
 import { readPidFile, stopAll } from '../../src/demo/processes.ts';
 import { shellJoin } from '../../src/host/quote.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
+import { realOs } from '../../src/peer/os.ts';
 import { requireSshd, startSshd, type Sshd, type SshdOptions } from './sshd.ts';
 import { builtDist } from './action-runner.ts';
 
+export interface SshWorldOptions {
+  sshd?: SshdOptions;
+  rate?: number;
+  homeName?: string;
+  /** More environment for blue (e.g. HERMES_BLUE_FAULT). */
+  blueEnv?: Record<string, string>;
+}
+
 export interface SshWorld {
+  /** The sshd now serving (replaced by restartSshd, on the same port and keys). */
   sshd: Sshd;
   platform: FakePlatform;
   home: string;
@@ -26,19 +36,25 @@ export interface SshWorld {
   settle(): Promise<PlatformStats>;
   /** The pid in gateway.pid (the process serving now). */
   serving(): number | null;
+  /** Live (not zombie) reference-gateway processes of this home, from /proc: blue and every green. */
+  alive(): number[];
+  /** Stops sshd (its sessions too), waits `downMs`, and starts it again on the same port with the same keys; resolves with when it went down and came back (epoch ms). */
+  restartSshd(downMs?: number): Promise<{ downAt: number; upAt: number }>;
 }
 
 /** Starts sshd, the platform and a blue gateway; everything is stopped and removed after the test. Null when sshd is missing outside CI. */
-export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?: number; homeName?: string } = {}): Promise<SshWorld | null> {
+export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Promise<SshWorld | null> {
   if (!requireSshd(t)) return null;
   const dist = builtDist();
   const dir = mkdtempSync(join(tmpdir(), 'hh-world-'));
   const home = join(dir, opts.homeName ?? 'home');
-  const sshd = await startSshd(opts.sshd);
+  // Keys live in the world's dir, so a restarted sshd offers the same host key.
+  const sshdOpts: SshdOptions = { hostKeyDir: join(dir, 'sshd-keys'), ...opts.sshd };
+  const sshd = await startSshd(sshdOpts);
   const platform = await startFakePlatform({ port: 0, rate: opts.rate ?? 100, graceMs: 300 });
   const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', '50', '--poll-timeout', '5', ...extra];
   const fd = openSync(join(dir, 'blue.log'), 'a');
-  const blue = spawn(gw([])[0]!, gw([]).slice(1), { env: { ...process.env, HERMES_RELEASE: 'r1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '' }, stdio: ['ignore', fd, fd] });
+  const blue = spawn(gw([])[0]!, gw([]).slice(1), { env: { ...process.env, HERMES_RELEASE: 'r1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', ...opts.blueEnv }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const w: SshWorld = {
     sshd,
@@ -49,6 +65,15 @@ export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?
     pids: new Set([blue.pid!]),
     greenCommand: (fault = 'none') => shellJoin(gw(['--fault', fault])),
     serving: () => readPidFile(join(home, 'gateway.pid')),
+    alive: () => gatewaysOf(home),
+    async restartSshd(downMs = 0) {
+      const port = w.sshd.port;
+      const downAt = Date.now();
+      await w.sshd.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      w.sshd = await startSshd({ ...sshdOpts, port });
+      return { downAt, upAt: Date.now() };
+    },
     async settle() {
       platform.setRate(0);
       const end = Date.now() + 10_000;
@@ -60,9 +85,10 @@ export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?
   t.after(async () => {
     const s = w.serving();
     if (s) w.pids.add(s);
+    for (const p of gatewaysOf(home)) w.pids.add(p);
     await stopAll(w.pids);
     await platform.close();
-    await sshd.stop();
+    await w.sshd.stop();
     rmSync(dir, { recursive: true, force: true });
   });
   const end = Date.now() + 20_000;
@@ -71,4 +97,21 @@ export async function sshWorld(t: TestContext, opts: { sshd?: SshdOptions; rate?
     await new Promise((r) => setTimeout(r, 50));
   }
   return w;
+}
+
+/** Live reference-gateway processes started with `--home home` (argv read from /proc). */
+function gatewaysOf(home: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited while we looked
+    }
+    const i = argv.indexOf('--home');
+    if (argv.includes('example-gateway') && i >= 0 && argv[i + 1] === home && realOs.isAlive(Number(name))) out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
 }
