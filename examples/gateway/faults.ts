@@ -14,6 +14,7 @@ export const GREEN_FAULTS = [
   'error-burst',
   'wrong-release',
   'exit-at-start',
+  'crash-after-complete',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -105,6 +106,9 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
       };
     case 'wrong-release':
       return { ackRelease: (r) => `${r}-not` };
+    case 'crash-after-complete':
+      // Promoted, but dead before it owns the socket: blue must take the socket back and resume.
+      return { onComplete: () => new Promise<void>((r) => gate.whenQuiet(() => r())).then(crash) };
     default:
       return {};
   }

@@ -15,6 +15,8 @@ export interface GreenHooks {
   afterConfirm?: () => void | Promise<void>;
   /** Before each HEALTH (seq from 1). */
   beforeHeartbeat?: (seq: number) => void | Promise<void>;
+  /** On HANDOFF_COMPLETE, before green takes the socket over. */
+  onComplete?: () => void | Promise<void>;
   /** The release green reports in HANDOFF_ACK (a fault may misreport it). */
   ackRelease?: (release: string) => string;
 }
@@ -234,6 +236,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       }
       if (f.type === 'HANDOFF_COMPLETE') {
         timeline.push({ phase: 'complete', at: os.now() });
+        await hooks.onComplete?.();
         const verdict = readVerdict(opts.home, id) ?? fallbackVerdict(opts, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
         const conn = fc!;
         // Blue stays, paused, until this answer: a green that dies before it takes the socket is rolled back.

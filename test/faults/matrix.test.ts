@@ -348,6 +348,15 @@ const CELLS: Cell[] = [
     run: promoteWith('crash-after-confirm'),
   },
   {
+    fault: 'green crash-after-complete',
+    phase: 'complete: green dies after HANDOFF_COMPLETE, before it owns the socket',
+    verdict: 'rolled-back',
+    reason: /^green \(pid \d+\) exited after HANDOFF_COMPLETE before taking over the socket$/,
+    serves: 'blue',
+    bound: { ms: GRACE_MS, why: 'blue sees green gone on its next tick, takes the socket back and resumes' },
+    run: promoteWith('crash-after-complete'),
+  },
+  {
     fault: 'green crash-during-bake',
     phase: 'baking: green dies at its 2nd heartbeat',
     verdict: 'rolled-back',
