@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBlue, type BlueHandle } from '../../src/peer/blue.ts';
 import { runGreen } from '../../src/peer/green.ts';
-import { writeFileAtomic } from '../../src/peer/files.ts';
+import { readVerdict, writeFileAtomic } from '../../src/peer/files.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { parseHandoffId } from '../../src/protocol/ids.ts';
 import type { VerdictRecord } from '../../src/protocol/frames.ts';
@@ -125,6 +125,21 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
     return 1;
   }
   const bluePid = readPid(pidFile);
+  // Started again for a handoff that already ended (a supervisor restarting green): its verdict decides.
+  const ended = readVerdict(home, handoffId!);
+  if (ended) {
+    const someoneServes = await socketAnswers(socketPath);
+    if (ended.verdict !== 'promoted' || someoneServes) {
+      log(`handoff ${handoffId} already ended ${ended.verdict}${someoneServes ? ' and another gateway serves' : ''}; nothing to do`);
+      store.close();
+      return 0;
+    }
+    log(`handoff ${handoffId} was promoted and its green is gone: serving again`);
+    await initialise();
+    await adapters.start(null);
+    await serve(ended, true);
+    return exited;
+  }
   const result = await runGreen({
     socketPath,
     home,
@@ -141,7 +156,8 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   if (result.kind === 'stopped') {
     log(`handoff ended ${result.verdict}: ${result.reason}; exiting`);
     store.close();
-    return result.verdict === 'rolled-back' ? 0 : 1;
+    // A handoff that blue has ended is not a failure to restart for: only an unexplained one is.
+    return result.verdict === 'rolled-back' || readVerdict(home, handoffId!) ? 0 : 1;
   }
   log(`promoted (${result.how}): ${result.verdict.reason}`);
   await serve(result.verdict, true);

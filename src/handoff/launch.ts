@@ -19,22 +19,25 @@ export function envFileText(env: Record<string, string>): string {
 
 /**
  * Starts green detached. $1 log file, $2 workdir ('' = stay), $3 green command (the user's
- * own shell line), $4 launcher (process|systemd), $5 unit name. Stdin is the env file.
- * Prints the pid. Constant text: no value is ever pasted into it.
+ * own shell line), $4 launcher (process|systemd), $5 unit name, $6 the env file a systemd unit
+ * keeps (0600, for its restarts). Stdin is the env file. Prints the pid. Constant text: no value
+ * is ever pasted into it.
  */
 export const LAUNCH_SCRIPT = `set -eu
-log=$1; wd=$2; cmd=$3; launcher=$4; unit=$5
+log=$1; wd=$2; cmd=$3; launcher=$4; unit=$5; keep=$6
 umask 077
 mkdir -p "$(dirname "$log")"
-envf=$(mktemp "\${TMPDIR:-/tmp}/hermes-green-env.XXXXXX")
-cat > "$envf"
 if [ -n "$wd" ]; then cd "$wd"; fi
 if [ "$launcher" = systemd ]; then
-  systemd-run --user --quiet --collect --unit="$unit" -p Restart=on-failure -p KillMode=mixed \\
+  mkdir -p "$(dirname "$keep")"
+  cat > "$keep"
+  systemd-run --user --quiet --collect --unit="$unit" -p Restart=on-failure -p RestartSec=1 -p KillMode=mixed \\
     -p "StandardOutput=append:$log" -p "StandardError=append:$log" --working-directory="$(pwd)" \\
-    sh -c '. "$1"; rm -f "$1"; exec sh -c "$2"' hermes-green "$envf" "$cmd"
+    sh -c '. "$1"; exec sh -c "$2"' hermes-green "$keep" "$cmd"
   systemctl --user show -p MainPID --value "$unit"
 else
+  envf=$(mktemp "\${TMPDIR:-/tmp}/hermes-green-env.XXXXXX")
+  cat > "$envf"
   setsid sh -c '. "$1"; rm -f "$1"; exec sh -c "$2"' hermes-green "$envf" "$cmd" </dev/null >>"$log" 2>&1 &
   echo $!
 fi
@@ -42,6 +45,8 @@ fi
 
 export interface LaunchSpec {
   logPath: string;
+  /** Where a systemd green's env file lives for the unit's lifetime (restarts read it again). */
+  envPath: string;
   workdir: string | null;
   greenCommand: string;
   launcher: 'process' | 'systemd';
@@ -52,7 +57,7 @@ export interface LaunchSpec {
 
 /** The argv that starts green on the host; the env goes to stdin (see envFileText). */
 export function launchArgv(spec: LaunchSpec): string[] {
-  return ['sh', '-c', LAUNCH_SCRIPT, 'hermes-launch', spec.logPath, spec.workdir ?? '', spec.greenCommand, spec.launcher, spec.unit];
+  return ['sh', '-c', LAUNCH_SCRIPT, 'hermes-launch', spec.logPath, spec.workdir ?? '', spec.greenCommand, spec.launcher, spec.unit, spec.envPath];
 }
 
 /** The systemd unit name of green for a handoff: `<template><id>.service`, e.g. hermes-gateway@<id>.service. */

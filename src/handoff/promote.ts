@@ -75,6 +75,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     try {
       launcherPid = await launchGreen(host, {
         logPath: log,
+        envPath: `${paths.home}/run/green-${id}.env`,
         workdir: p.workdir,
         greenCommand: p.greenCommand,
         launcher: p.launcher,

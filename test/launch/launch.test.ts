@@ -50,7 +50,7 @@ test('green-env values, release, paths and workdir reach green literally and not
   // The green command is the user's own shell line; it dumps what it got.
   const green = `node -e ${shellQuote(`require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({env: process.env, cwd: process.cwd()}))`)}`;
   const log = join(dir, `logs dir $(touch PWNED)`, 'green-x.log');
-  const pid = await launchGreen(host, { logPath: log, workdir, greenCommand: green, launcher: 'process', unit: 'u', env });
+  const pid = await launchGreen(host, { logPath: log, envPath: join(dir, 'keep.env'), workdir, greenCommand: green, launcher: 'process', unit: 'u', env });
   assert.ok(pid > 0);
   await waitFor(out);
   const got = JSON.parse(readFileSync(out, 'utf8')) as { env: Record<string, string>; cwd: string };
@@ -59,7 +59,7 @@ test('green-env values, release, paths and workdir reach green literally and not
   assert.ok(existsSync(log), 'the log file is created');
   for (const where of [dir, workdir, process.cwd(), tmpdir()]) assert.equal(existsSync(join(where, 'PWNED')), false, `nothing ran in ${where}`);
   // The env file is removed once green has read it, and no value is in the launcher's argv.
-  const argv = launchArgv({ logPath: log, workdir, greenCommand: green, launcher: 'process', unit: 'u', env });
+  const argv = launchArgv({ logPath: log, envPath: join(dir, 'keep.env'), workdir, greenCommand: green, launcher: 'process', unit: 'u', env });
   for (const v of HOSTILE) assert.ok(!argv.some((a) => a.includes(`V0=${v}`)));
 });
 
@@ -68,7 +68,7 @@ test('green is detached: it outlives the launcher, in its own session, stdin fro
   const host = new LocalHost();
   const out = join(dir, 'sid');
   const cmd = `sh -c ${shellQuote(`ps -o sid= -p $$ > ${shellQuote(out)}; ls -l /proc/$$/fd/0 >> ${shellQuote(out)}; sleep 30`)}`;
-  const pid = await launchGreen(host, { logPath: join(dir, 'g.log'), workdir: null, greenCommand: cmd, launcher: 'process', unit: 'u', env: {} });
+  const pid = await launchGreen(host, { logPath: join(dir, 'g.log'), envPath: join(dir, 'keep.env'), workdir: null, greenCommand: cmd, launcher: 'process', unit: 'u', env: {} });
   t.after(() => {
     try {
       process.kill(pid, 'SIGKILL');
@@ -89,7 +89,7 @@ test('a launch that cannot create its log is an error; a bad variable name is re
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const host = new LocalHost();
   await assert.rejects(
-    launchGreen(host, { logPath: '/proc/forbidden/x.log', workdir: null, greenCommand: 'true', launcher: 'process', unit: 'u', env: {} }),
+    launchGreen(host, { logPath: '/proc/forbidden/x.log', envPath: join(dir, 'keep.env'), workdir: null, greenCommand: 'true', launcher: 'process', unit: 'u', env: {} }),
     /could not start green/,
   );
   assert.throws(() => envFileText({ 'BAD-KEY': 'x' }), /not a valid identifier/);
@@ -110,7 +110,7 @@ test('systemd launcher: the generated systemd-run and systemctl commands', async
   const unit = unitName('hermes-gateway@', 'h-1');
   assert.equal(unit, 'hermes-gateway@h-1.service');
   assert.equal(unitName('hermes-green', 'h-1'), 'hermes-green-h-1.service');
-  const spec = { logPath: join(dir, 'g.log'), workdir: dir, greenCommand: 'uv run hermes gateway', launcher: 'systemd' as const, unit, env: { SECRET: 's3cr3t $(x)' } };
+  const spec = { logPath: join(dir, 'g.log'), envPath: join(dir, 'run', 'green-h-1.env'), workdir: dir, greenCommand: 'uv run hermes gateway', launcher: 'systemd' as const, unit, env: { SECRET: 's3cr3t $(x)' } };
   const argv = launchArgv(spec);
   const r = await host.exec(['env', `PATH=${bin}:${process.env.PATH}`, `TMPDIR=${dir}`, ...argv], { stdin: envFileText(spec.env), timeoutMs: 10_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -125,6 +125,8 @@ test('systemd launcher: the generated systemd-run and systemctl commands', async
   assert.ok(run!.includes(`StandardOutput=append:${spec.logPath}`));
   assert.ok(!run!.join('\n').includes('s3cr3t'), 'no env value on the command line');
   const envFile = run![run!.indexOf('hermes-green') + 1]!;
+  assert.equal(envFile, spec.envPath, 'a systemd green keeps its env file for restarts');
+  assert.ok(run!.includes('. "$1"; exec sh -c "$2"'), 'and does not delete it');
   assert.equal(statSync(envFile).mode & 0o777, 0o600, 'the env file is 0600');
   assert.match(readFileSync(envFile, 'utf8'), /^export SECRET='s3cr3t \$\(x\)'\n$/);
   assert.deepEqual(show, ['systemctl', '--user', 'show', '-p', 'MainPID', '--value', unit]);
