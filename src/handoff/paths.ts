@@ -7,12 +7,14 @@ export interface HostPaths {
   token: string;
   logs: string;
   verdicts: string;
+  /** Where green and prepare-command run; null: the login directory. */
+  workdir: string | null;
 }
 
 const joinPath = (a: string, b: string) => `${a.replace(/\/+$/, '')}/${b}`;
 
-/** Resolves hermes-home and socket-path on the host (expanding a leading `~/` with the host's $HOME). */
-export async function resolvePaths(host: Host, hermesHome: string, socketPath: string | null): Promise<HostPaths> {
+/** Resolves hermes-home, socket-path and workdir on the host (expanding a leading `~/` with the host's $HOME). */
+export async function resolvePaths(host: Host, hermesHome: string, socketPath: string | null, workdir: string | null = null): Promise<HostPaths> {
   let homeDir: string | null = null;
   const expand = async (p: string) => {
     if (p !== '~' && !p.startsWith('~/')) return p;
@@ -26,7 +28,8 @@ export async function resolvePaths(host: Host, hermesHome: string, socketPath: s
   const home = await expand(hermesHome);
   const socket = socketPath ? await expand(socketPath) : joinPath(home, 'run/handoff.sock');
   const dir = socket.slice(0, socket.lastIndexOf('/')) || '/';
-  return { home, socket, token: joinPath(dir, 'handoff.token'), logs: joinPath(home, 'logs'), verdicts: joinPath(home, 'run/handoffs') };
+  const wd = workdir ? await expand(workdir) : null;
+  return { home, socket, token: joinPath(dir, 'handoff.token'), logs: joinPath(home, 'logs'), verdicts: joinPath(home, 'run/handoffs'), workdir: wd };
 }
 
 /** The log file of green for one handoff. */

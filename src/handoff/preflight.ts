@@ -20,7 +20,7 @@ export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome>
   check('host reachable', true, host.kind === 'ssh' ? 'connected over SSH with a verified host key' : 'running on the host itself');
   let paths: HostPaths | null = null;
   try {
-    paths = await resolvePaths(host, p.hermesHome, p.socketPath);
+    paths = await resolvePaths(host, p.hermesHome, p.socketPath, p.workdir);
     const r = await host.exec(['test', '-d', paths.home], { timeoutMs: 10_000 });
     check('hermes-home exists', r.code === 0, r.code === 0 ? paths.home : `${paths.home} is not a directory`);
   } catch (e) {
@@ -54,7 +54,7 @@ export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome>
   }
   if (p.greenCommand) {
     const word = p.greenCommand.trim().split(/\s+/)[0] ?? '';
-    const argv = ['sh', '-c', 'if [ -n "$1" ]; then cd "$1" || exit 3; fi; command -v "$2"', 'hermes-preflight', p.workdir ?? '', word];
+    const argv = ['sh', '-c', 'if [ -n "$1" ]; then cd "$1" || exit 3; fi; command -v "$2"', 'hermes-preflight', paths?.workdir ?? p.workdir ?? '', word];
     const r = await host.exec(argv, { timeoutMs: 10_000 }).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message, signal: null }));
     check('green command resolves', r.code === 0, r.code === 0 ? `${word} -> ${r.stdout.trim()}` : `${word} not found on the host's PATH${p.workdir ? ` in ${p.workdir}` : ''} (non-interactive shells may have a shorter PATH)`);
   } else if (p.mode === 'promote') {

@@ -33,7 +33,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
   let paths: HostPaths | null = null;
   try {
     if (!p.greenCommand) return out.done('failed', 'no green-command: nothing to start');
-    paths = await resolvePaths(host, p.hermesHome, p.socketPath);
+    paths = await resolvePaths(host, p.hermesHome, p.socketPath, p.workdir);
     const token = await readHostToken(host, paths);
     io.addSecret?.(token);
     obs = await openObserver(host, paths, token);
@@ -63,8 +63,13 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     };
     if (p.prepareCommand) {
       io.onPhase?.('preparing', 'running prepare-command');
-      const argv = p.workdir ? ['sh', '-c', 'cd "$1" && exec sh -c "$2"', 'hermes-prepare', p.workdir, p.prepareCommand] : ['sh', '-c', p.prepareCommand];
-      const r = await host.exec(argv, { timeoutMs: Math.max(1_000, deadlineAt - now() - 30_000), stdin: '' });
+      const budgetMs = Math.max(1_000, deadlineAt - now() - 30_000);
+      // timeout(1) on the host ends it there too: closing an SSH channel does not stop a root session's command.
+      const limit = ['timeout', '-k', '5', `${Math.ceil(budgetMs / 1000)}s`];
+      const argv = paths.workdir
+        ? [...limit, 'sh', '-c', 'cd "$1" && exec sh -c "$2"', 'hermes-prepare', paths.workdir, p.prepareCommand]
+        : [...limit, 'sh', '-c', p.prepareCommand];
+      const r = await host.exec(argv, { timeoutMs: budgetMs + 10_000, stdin: '' });
       if (r.code !== 0) {
         const tail = (r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ');
         return out.done('failed', await abandon(`prepare-command failed (exit ${r.code ?? r.signal})${tail ? `: ${tail}` : ''}`));
@@ -76,7 +81,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
       launcherPid = await launchGreen(host, {
         logPath: log,
         envPath: `${paths.home}/run/green-${id}.env`,
-        workdir: p.workdir,
+        workdir: paths.workdir,
         greenCommand: p.greenCommand,
         launcher: p.launcher,
         unit: unitName(p.systemdUnit, id),

@@ -91,6 +91,17 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
 
   const runEffects = async (effects: BlueEffect[], sender: Client | null): Promise<void> => {
     for (const fx of effects) {
+      // One failing effect (a full disk, a closed socket) must not skip the ones after it.
+      try {
+        await runEffect(fx, sender);
+      } catch (e) {
+        log(`blue: ${fx.kind} failed: ${(e as Error).message}`);
+      }
+    }
+  };
+
+  const runEffect = async (fx: BlueEffect, sender: Client | null): Promise<void> => {
+    {
       switch (fx.kind) {
         case 'reply':
           sender?.conn.send(fx.frame);

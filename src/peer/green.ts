@@ -5,6 +5,7 @@ import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
 import { readToken, readVerdict, writeVerdict } from './files.ts';
 import { realOs, waitGone, type PeerOs } from './os.ts';
+import { socketAnswers } from './listen.ts';
 
 /** Points at which a test or the reference gateway's fault injection can step in. */
 export interface GreenHooks {
@@ -121,9 +122,15 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
 
   // Blue went away without a verdict: serve if it is dead, stand down if it is not.
   const blueGone = async (phase: string): Promise<GreenResult> => {
-    if (bluePid !== null && !(await waitGone(os, bluePid, 1_000))) {
+    // A blue that is stopping may take a moment to exit: wait up to the grace period before judging it alive.
+    if (bluePid !== null && !(await waitGone(os, bluePid, deadlines.rollback_grace_ms))) {
       if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
       return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
+    }
+    // Blue's pid unknown: serve only if nothing answers on the socket (a live listener is a blue we cannot see).
+    if (bluePid === null && (await socketAnswers(opts.socketPath))) {
+      if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
+      return stopped('failed', `cannot tell whether blue is alive (no pid) and something listens on ${opts.socketPath}`);
     }
     if (!adaptersStarted) {
       pollingAt = await opts.adapters.start(null);

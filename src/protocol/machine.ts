@@ -223,7 +223,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
   switch (ev.type) {
     case 'baseline':
-      s.baseline = ev.baseline;
+      // Only between handoffs: a refused RESERVE must not move the yardstick of the bake under way.
+      if (s.phase === 'idle') s.baseline = ev.baseline;
       return { state: s, effects: fx };
 
     case 'reserve': {

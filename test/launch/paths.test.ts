@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { LocalHost } from '../../src/host/local/local-host.ts';
+import { greenLogPath, resolvePaths } from '../../src/handoff/paths.ts';
+
+test("resolvePaths expands ~/ with the host's $HOME in hermes-home, socket-path and workdir", async () => {
+  const host = new LocalHost();
+  const home = process.env.HOME ?? homedir();
+  const p = await resolvePaths(host, '~/.hermes', null, '~/app dir');
+  assert.deepEqual(p, {
+    home: `${home}/.hermes`,
+    socket: `${home}/.hermes/run/handoff.sock`,
+    token: `${home}/.hermes/run/handoff.token`,
+    logs: `${home}/.hermes/logs`,
+    verdicts: `${home}/.hermes/run/handoffs`,
+    workdir: `${home}/app dir`,
+  });
+  const q = await resolvePaths(host, '/srv/h', '~/sock/x.sock');
+  assert.equal(q.socket, `${home}/sock/x.sock`);
+  assert.equal(q.token, `${home}/sock/handoff.token`);
+  assert.equal(q.workdir, null);
+  assert.equal(greenLogPath(q, 'abc'), '/srv/h/logs/green-abc.log');
+});
