@@ -89,6 +89,8 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
       lastVerdict,
       log,
       onPhase: blueOnPhase(blueFault),
+      // Green may have written gateway.pid before it died: this process serves again.
+      onReclaim: () => writeFileAtomic(pidFile, `${process.pid}\n`, 0o644),
       onComplete: () => {
         log('handoff complete: green serves; exiting');
         store.close();

@@ -1,4 +1,5 @@
 import type { HealthSample, Phase, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
+import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
 import type { ObserverClient, ObserverEvent } from '../peer/observer.ts';
 import { openObserver, readHostVerdict, sleep } from './observe.ts';
 import type { EngineIo } from './params.ts';
@@ -22,6 +23,14 @@ export interface FollowArgs {
 }
 
 const fmtS = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/**
+ * True when a verdict read from the file can be trusted without the socket: a fresh `promoted`
+ * may still be taken back (green must own the socket within takeover_ms), so it must be older.
+ */
+export function settled(rec: VerdictRecord, now: number, takeoverMs = DEFAULT_DEADLINES.takeover_ms): boolean {
+  return rec.verdict !== 'promoted' || rec.decided_by === 'green' || now - rec.decided_at > takeoverMs + 5_000;
+}
 
 /** Follows handoff `id` by SUBSCRIBE until its verdict, re-attaching after a dropped connection; never past the deadline. */
 export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
@@ -68,7 +77,7 @@ export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
       } catch (e) {
         // The socket may be between owners (green renaming it in) or the link may be down.
         const rec = await readHostVerdict(a.io.host, a.paths, a.id).catch(() => null);
-        if (rec) return { kind: 'verdict', record: rec };
+        if (rec && settled(rec, now())) return { kind: 'verdict', record: rec };
         a.io.log.warn(`cannot reach the handoff socket (${(e as Error).message}); retrying in ${delay} ms`);
         await sleep(Math.min(delay, Math.max(0, a.deadlineAt - now())));
         delay = Math.min(delay * 2, 5_000);
@@ -104,7 +113,7 @@ export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
       // This listener does not know the handoff: its verdict may be on disk only.
       const rec = await readHostVerdict(a.io.host, a.paths, a.id).catch(() => null);
       c.close();
-      if (rec) return { kind: 'verdict', record: rec };
+      if (rec && settled(rec, now())) return { kind: 'verdict', record: rec };
       await sleep(Math.min(500, Math.max(0, a.deadlineAt - now())));
       continue;
     }

@@ -1,4 +1,4 @@
-import { followHandoff } from './follow.ts';
+import { followHandoff, settled } from './follow.ts';
 import { resolvePaths } from './paths.ts';
 import { openObserver, readHostToken, readHostVerdict } from './observe.ts';
 import type { Outcome } from './outcome.ts';
@@ -14,8 +14,9 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
   try {
     const paths = await resolvePaths(io.host, p.hermesHome, p.socketPath);
     if (p.handoffId) {
+      // An older handoff is known only by its file; a fresh promotion is asked of the socket (it may be taken back).
       const rec = await readHostVerdict(io.host, paths, p.handoffId);
-      if (rec) {
+      if (rec && settled(rec, now())) {
         out.absorb(rec);
         const o = verdictOutcome(out, rec, rec.release);
         return out.done(o.verdict, o.reason);

@@ -24,6 +24,8 @@ export interface BlueOptions {
   takeover?: boolean;
   /** The verdict to report as the last one (a green that took over passes its handoff's). */
   lastVerdict?: VerdictRecord | null;
+  /** Called after blue took the socket back from a green that died after COMPLETE (e.g. to rewrite gateway.pid). */
+  onReclaim?: () => void;
   /** Test hook, called before and after the effects of every step that changes phase. */
   onPhase?: (phase: Phase, when: 'before' | 'after') => void;
   os?: PeerOs;
@@ -160,6 +162,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
             server = await listenAt(opts.socketPath, onConnection, true);
             server.on('error', (e) => log(`blue: listener error: ${e.message}`));
             old.close();
+            opts.onReclaim?.();
             log(`blue: took the socket back at ${opts.socketPath}`);
           } catch (e) {
             log(`blue: could not take the socket back: ${(e as Error).message}`);

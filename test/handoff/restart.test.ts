@@ -10,9 +10,12 @@ test('a promoted green that dies is started again by its supervisor and serves a
     await h.startBlue({ release: 'r0' });
     const out = await h.promote({ release: 'r1' });
     assert.equal(out.verdict, 'promoted', out.reason);
+    // Killed with no reply in flight: a kill between a reply and its record is the one-duplicate limit, measured elsewhere.
+    const resume = await h.quiet();
     await h.kill(out.green_pid!);
     const again = h.startGreen({ release: 'r1', handoffId: out.handoff_id! });
     await assertServes(h, again.pid!, 'the restarted green');
+    resume();
     const obs = await h.observer();
     t.after(() => obs.close());
     const st = await obs.status(5_000);

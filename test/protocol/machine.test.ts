@@ -54,12 +54,12 @@ test('a blue that has just started is idle, without a deadline or a handoff', ()
   assert.equal(initialState(SELF, last).last_verdict, last);
 });
 
-test('baseline: sets blue baseline in every phase and does nothing else', () => {
+test('baseline: set between handoffs only (a refused RESERVE must not move the bake under way), and nothing else', () => {
   for (const p of PHASES) {
     const { s, now } = reach(p);
     const r = go(s, E.baseline(now, 0.02, 123));
     assert.deepEqual(r.effects, []);
-    assert.deepEqual(r.state, { ...s, baseline: { error_rate: 0.02, latency_p99_ms: 123 } }, p);
+    assert.deepEqual(r.state, p === 'idle' ? { ...s, baseline: { error_rate: 0.02, latency_p99_ms: 123 } } : s, p);
   }
 });
 
@@ -576,7 +576,7 @@ test('ABORT in every phase, and with a wrong id', () => {
 
 test('health: judged during the bake against the reserved thresholds and blue baseline', () => {
   const { s } = reach('baking');
-  const base = go(s, E.baseline(AT.confirm, 0.01, 200)).state; // latency limit 600 ms
+  const base = { ...s, baseline: { error_rate: 0.01, latency_p99_ms: 200 } }; // as taken before RESERVE; latency limit 600 ms
   const t = AT.confirm;
   const r = drive(base, [
     E.health(t + 1000, { handled: 100, errors: 10 }),
