@@ -1,0 +1,235 @@
+// `npm run bench [-- --json]`: measures the figures of docs/performance.md in one run on this machine.
+// Everything it starts is stopped and its temp dir removed, also on failure or Ctrl-C.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { shellJoin } from '../src/host/quote.ts';
+import { sshdAvailable, startSshd, type Sshd } from '../test/support/sshd.ts';
+import { measureColdStart } from './cold-start.ts';
+import { runPromotions, type PromotionFigures } from './dark-window.ts';
+import { distBytes } from './dist-size.ts';
+import { checkDoc, updateDoc } from './doc.ts';
+import { gatewayArgv, startBlueGateway, type GatewaySpec } from './lib/gateway.ts';
+import { startPlatformProc } from './lib/platform-proc.ts';
+import { Procs, isAlive, readPid, waitFor } from './lib/procs.ts';
+import { median, ratio, spread } from './lib/stats.ts';
+import { measureRestarts } from './restart.ts';
+import { BenchResult, judgeTargets } from './result.ts';
+import { measureSshPerPoll, measureStatusRtt } from './ssh-status.ts';
+import { promoteInputs, runActionOnce } from './ssh-run.ts';
+import { renderTable } from './table.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = 'bench [--json] [--doc FILE] [--promotions N] [--restarts N] [--rate R] [--init-ms N] [--bake-ms N]';
+/** The bench must finish within 10 minutes; past this it stops everything and fails. */
+const WATCHDOG_MS = 9.5 * 60_000;
+const GRACE_MS = 500;
+const REALISTIC_INIT_MS = 3_000;
+
+/** Parses the flags; throws naming the flag and what it expects. */
+function options(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      doc: { type: 'string' },
+      promotions: { type: 'string', default: '60' },
+      restarts: { type: 'string', default: '5' },
+      rate: { type: 'string', default: '100' },
+      'init-ms': { type: 'string', default: '50' },
+      'bake-ms': { type: 'string', default: '300' },
+    },
+    strict: true,
+  });
+  const int = (name: keyof typeof values, min: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected a whole number >= ${min}, got ${JSON.stringify(values[name])}`);
+    return n;
+  };
+  return { json: values.json, doc: values.doc ?? null, promotions: int('promotions', 1), restarts: int('restarts', 1), rate: int('rate', 1), initMs: int('init-ms', 0), bakeMs: int('bake-ms', 0) };
+}
+
+async function main(): Promise<number> {
+  let o: ReturnType<typeof options>;
+  try {
+    o = options(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\nusage: ${USAGE}\n`);
+    return 2;
+  }
+  const cli = join(ROOT, 'dist', 'cli.js');
+  const index = join(ROOT, 'dist', 'index.js');
+  for (const f of [cli, index]) if (!existsSync(f)) return fail(`${f} is missing: build first (node scripts/build.mjs)`);
+  try {
+    if (o.doc) checkDoc(o.doc);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+
+  const began = Date.now();
+  const loadBefore = loadavg()[0] ?? 0;
+  if (loadBefore > cpus().length / 2) {
+    process.stderr.write(`bench: this machine is busy (1-minute load ${loadBefore.toFixed(2)} on ${cpus().length} CPUs): every figure will include waiting for a CPU; run the bench alone\n`);
+  }
+  const progress = (line: string) => process.stderr.write(`[bench +${((Date.now() - began) / 1000).toFixed(1)}s] ${line}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'hermes-bench-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const procs = new Procs();
+  let sshd: Sshd | null = null;
+  const errors: string[] = [];
+  const promotionFailures: string[] = [];
+  let cleaned: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      procs.trackByMarker(dir);
+      await procs.stopAll();
+      await sshd?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  const abort = (why: string) => {
+    process.stderr.write(`bench: ${why}; stopping everything it started\n`);
+    void cleanup().finally(() => process.exit(1));
+  };
+  const watchdog = setTimeout(() => abort(`still running after ${WATCHDOG_MS / 60_000} minutes`), WATCHDOG_MS);
+  watchdog.unref();
+  process.once('SIGINT', () => abort('interrupted'));
+  process.once('SIGTERM', () => abort('terminated'));
+
+  /** Runs one section; a failure is recorded (the figure stays null) and the run carries on. */
+  const section = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+    progress(`${name}...`);
+    try {
+      return await fn();
+    } catch (e) {
+      errors.push(`${name}: ${(e as Error).message}`);
+      progress(`${name} FAILED: ${(e as Error).message}`);
+      return null;
+    }
+  };
+
+  const r: Omit<BenchResult, 'targets' | 'machine' | 'duration_s' | 'errors' | 'promotion_failures'> = {
+    dark_window_ms: null,
+    host_dark_window_ms: null,
+    promotions: null,
+    restart_gap_ms: null,
+    restart_gap_realistic_ms: null,
+    dark_window_vs_restart: null,
+    lost: null,
+    duplicated: null,
+    conflicts: null,
+    status_rtt_ms: null,
+    ssh_per_poll_ms: null,
+    status_vs_ssh: null,
+    ssh_connections_per_run: null,
+    ssh_run: null,
+    cold_start_ratio: null,
+    cold_start_ms: null,
+    dist_bytes: null,
+    dist_files: null,
+  };
+  try {
+    const platform = await startPlatformProc(procs, cli, { rate: o.rate, graceMs: GRACE_MS, logPath: join(logs, 'platform.log') });
+    const spec: GatewaySpec = { cli, home: join(dir, 'home'), platformUrl: platform.url, initMs: o.initMs, pollTimeoutS: 10 };
+    await startBlueGateway(procs, spec, 'bench-0', join(logs, 'blue-0.log'));
+    progress(`blue serving; platform ${platform.url} at ${o.rate} msg/s`);
+
+    const promos: PromotionFigures | null = await section(`${o.promotions} promotions (init ${o.initMs} ms, bake ${o.bakeMs} ms, ${o.rate} msg/s)`, () =>
+      runPromotions(procs, platform, spec, { count: o.promotions, bakeMs: o.bakeMs, rate: o.rate, graceMs: GRACE_MS, progress }),
+    );
+    if (promos) {
+      promotionFailures.push(...promos.failures);
+      if (promos.darkWindows.length < Math.min(50, o.promotions)) errors.push(`only ${promos.darkWindows.length} of ${o.promotions} promotions ended promoted`);
+      r.dark_window_ms = promos.darkWindows.length > 0 ? spread(promos.darkWindows) : null;
+      const h = spread(promos.hostDarkWindows);
+      r.host_dark_window_ms = promos.hostDarkWindows.length > 0 ? { p50: h.p50, p99: h.p99 } : null;
+      r.promotions = { n: o.promotions, verdicts: promos.verdicts, init_ms: o.initMs, bake_ms: o.bakeMs, rate: o.rate, produced: promos.produced };
+      r.lost = promos.lost;
+      r.duplicated = promos.duplicated;
+      r.conflicts = promos.conflicts;
+    }
+
+    const restarts = async (initMs: number) => {
+      const gaps = await measureRestarts(procs, platform, { ...spec, initMs }, { runs: o.restarts, rate: o.rate, logDir: logs, progress });
+      const s = spread(gaps);
+      return { p50: s.p50, p99: s.p99, n: s.n, init_ms: initMs };
+    };
+    r.restart_gap_ms = await section(`restarts (init ${o.initMs} ms)`, () => restarts(o.initMs));
+    r.restart_gap_realistic_ms = await section(`restarts (init ${REALISTIC_INIT_MS} ms)`, () => restarts(REALISTIC_INIT_MS));
+    r.dark_window_vs_restart = ratio(r.restart_gap_realistic_ms?.p50 ?? null, r.dark_window_ms?.p99 ?? null);
+
+    if (!sshdAvailable()) {
+      errors.push('SSH figures: /usr/sbin/sshd is missing (apt-get install -y openssh-server)');
+    } else {
+      sshd = await startSshd();
+      const s = sshd;
+      const status = await section('STATUS round trips over one SSH connection', () => measureStatusRtt(s, spec.home, 300));
+      const perPoll = await section('a fresh ssh per poll', () => measureSshPerPoll(s, join(spec.home, 'gateway.pid'), 20, dir));
+      r.status_rtt_ms = status ? spread(status) : null;
+      r.ssh_per_poll_ms = perPoll ? spread(perPoll) : null;
+      r.status_vs_ssh = ratio(r.ssh_per_poll_ms?.p50 ?? null, r.status_rtt_ms?.p50 ?? null);
+
+      await section('the action (node dist/index.js) promoting through sshd', async () => {
+        const bluePid = readPid(join(spec.home, 'gateway.pid'));
+        const run = await runActionOnce(s, index, promoteInputs(s, spec.home, shellJoin(gatewayArgv(spec)), 'bench-action'), join(dir, 'runner'), 120_000);
+        procs.track(readPid(join(spec.home, 'gateway.pid')));
+        if (bluePid && run.outputs.verdict === 'promoted') await waitFor(`old blue ${bluePid} to exit`, () => !isAlive(bluePid), 15_000);
+        r.ssh_connections_per_run = run.connections;
+        r.ssh_run = { verdict: run.outputs.verdict ?? '(none)', exit_code: run.exitCode, authenticated: run.authenticated, wall_ms: Math.round(run.wallMs) };
+        if (run.outputs.verdict !== 'promoted') {
+          throw new Error(`verdict ${run.outputs.verdict ?? '(no output)'} (exit ${run.exitCode}), expected promoted: ${run.outputs.reason ?? run.log.trim().split('\n').slice(-5).join(' | ')}`);
+        }
+      });
+
+      await platform.setRate(0); // the cold start does not involve the gateway: keep the machine quiet
+      const cold = await section('cold start of node dist/index.js', () => measureColdStart(index, s.clientKey, s.hostFingerprint, 9, join(dir, 'cold')));
+      if (cold) {
+        const a = median(cold.actionMs);
+        const n = median(cold.nodeMs);
+        r.cold_start_ms = { action_p50: a, node_p50: n, n: cold.actionMs.length };
+        r.cold_start_ratio = ratio(a, n);
+      }
+    }
+
+    const d = await section('dist size', async () => distBytes(join(ROOT, 'dist')));
+    r.dist_bytes = d?.total ?? null;
+    r.dist_files = d?.files ?? null;
+  } catch (e) {
+    errors.push((e as Error).message);
+  } finally {
+    progress('stopping everything the bench started');
+    await cleanup();
+    clearTimeout(watchdog);
+  }
+
+  const cpu = cpus();
+  const full = {
+    ...r,
+    machine: { node: process.version, cpus: cpu.length, cpu_model: cpu[0]?.model.trim() ?? 'unknown', platform: `${process.platform} ${process.arch}`, date: new Date().toISOString(), load_1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) } },
+    duration_s: Math.round((Date.now() - began) / 100) / 10,
+    errors,
+    promotion_failures: promotionFailures,
+  };
+  const result = BenchResult.parse({ ...full, targets: judgeTargets(full) });
+  for (const t of result.targets) if (!t.met) process.stderr.write(`bench: target missed: ${t.target}: ${t.value ?? 'not measured'}\n`);
+  if (o.doc) updateDoc(o.doc, result);
+  process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : renderTable(result));
+  return errors.length > 0 ? 1 : 0;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function fail(msg: string): number {
+  process.stderr.write(`bench: ${msg}\n`);
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
