@@ -64,6 +64,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   const store = opts.store;
   const log = opts.log ?? (() => {});
   const pollTimeoutS = opts.pollTimeoutS ?? 25;
+  /** Set by start() with handed-over cursors: re-read the store before the first batch. */
+  let reloadBeforeAnswering = false;
   let offset: number | null = null;
   let run: Run | null = null;
 
@@ -133,6 +135,10 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
 
   /** Answers a batch in order, flushes, and only then moves the offset past it. */
   async function answerBatch(r: Run, updates: TelegramUpdate[], receivedAt: number): Promise<void> {
+    if (reloadBeforeAnswering) {
+      reloadBeforeAnswering = false;
+      store.reload();
+    }
     let answered = false;
     try {
       for (const u of updates) {
@@ -196,10 +202,18 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   return {
     names: () => [TELEGRAM],
 
+    async warm() {
+      await client.getMe();
+    },
+
     start(from) {
       if (run) return Promise.reject(new Error('telegram adapter: start() while already polling; pause() first'));
-      store.reload(); // the other process may have answered and recorded since we last looked
-      offset = cursorOf(from) ?? store.nextOffset(TELEGRAM);
+      // The other process may have answered and recorded since we last looked. With cursors handed
+      // over, the first poll goes out first and the log is re-read before anything is answered.
+      const handed = cursorOf(from);
+      if (handed === null) store.reload();
+      else reloadBeforeAnswering = true;
+      offset = handed ?? store.nextOffset(TELEGRAM);
       return new Promise<number>((resolve, reject) => {
         let sent = false;
         const r: Run = { stopping: false, abandoned: false, poll: null, wake: null, drained: 0, done: Promise.resolve() };

@@ -15,6 +15,8 @@ export interface Adapters {
    * received (bounded by `deadlineMs`), records it, and resolves with where to resume.
    */
   pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
+  /** Optional: opens the platform connections ahead of start(), so the handover does not wait for them. */
+  warm?(): Promise<void>;
   /** Where polling stands now. */
   cursors(): Cursors;
   /** Counters since the previous call, then resets them. */

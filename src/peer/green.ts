@@ -181,6 +181,8 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   // 2. Start up fully before asking blue for anything more.
   const t0 = os.now();
   await opts.init();
+  // Connections to the platform are part of start-up: open them now, not in the dark window.
+  await opts.adapters.warm?.().catch((e: Error) => log(`green: warming the adapters failed: ${e.message}`));
   const initMs = os.now() - t0;
   if (!init) return blueGone('start-up');
   if (closed && queue.length === 0) return blueGone('start-up');

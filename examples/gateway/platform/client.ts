@@ -34,6 +34,8 @@ export interface BotClient {
   getUpdates(req: GetUpdatesRequest, signal: AbortSignal, onSent?: (at: number) => void): Promise<TelegramUpdate[]>;
   /** One sendMessage answering `update_id`; rejects with BotApiError when the platform refuses it. */
   sendMessage(msg: { chat_id: number | string; text: string; update_id: number }): Promise<void>;
+  /** getMe: checks the token and leaves a kept-alive connection open for the next request. */
+  getMe(): Promise<void>;
   /** Closes the kept-alive sockets. */
   close(): void;
 }
@@ -91,6 +93,9 @@ export function createBotClient(opts: BotClientOptions): BotClient {
     },
     async sendMessage(msg) {
       await call('sendMessage', Sent, msg, 10_000);
+    },
+    async getMe() {
+      await call('getMe', Sent, {}, 10_000);
     },
     close() {
       agent.destroy();

@@ -209,6 +209,11 @@ export async function startFakePlatform(opts: FakePlatformOptions): Promise<Fake
       const name = (bot[2] ?? '').toLowerCase();
       if (name === 'getupdates') return getUpdates(req, res, url);
       if (name === 'sendmessage') return sendMessage(req, res, url);
+      if (name === 'getme') {
+        // Telegram's "who am I": what a gateway calls at start-up, and how green warms its connection.
+        await readBody(req);
+        return sendJson(res, 200, { ok: true, result: { id: 1, is_bot: true, first_name: 'Fake platform', username: 'fake_platform_bot' } });
+      }
       return sendFailure(res, 404, `Not Found: method ${bot[2]} is not served here`);
     }
     if (url.pathname === '/stats' && method === 'GET') return sendJson(res, 200, stats());
