@@ -25,6 +25,9 @@ await build({
   format: 'esm',
   target: 'node20',
   outExtension: { '.js': '.js' },
+  // The action loads its forge and report code with import() once it has started connecting.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   banner: { js: banner },
   // The optional native modules: ssh2 falls back to pure JS when these fail to load.
   external: ['cpu-features', '*.node'],

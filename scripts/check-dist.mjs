@@ -1,5 +1,5 @@
 // Fails when dist/ is not what the sources build to: the runner runs dist/, not src/.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -8,10 +8,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'hermes-dist-'));
 try {
   const r = spawnSync(process.execPath, ['scripts/build.mjs', tmp], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const want = readdirSync(tmp).sort();
+  const list = (dir, sub = '') =>
+    readdirSync(join(dir, sub)).flatMap((f) => (statSync(join(dir, sub, f)).isDirectory() ? list(dir, join(sub, f)) : [join(sub, f)]));
+  const want = list(tmp).sort();
   let have = [];
   try {
-    have = readdirSync('dist').sort();
+    have = list('dist').sort();
   } catch {
     /* missing */
   }

@@ -14,14 +14,18 @@ export interface SessionIo {
   addSecret?: EngineIo['addSecret'];
 }
 
-/** Connects to the host (one SSH connection, or this machine), runs the mode, closes; every failure becomes an Outcome. */
-export async function runSession(s: Settings, io: SessionIo): Promise<{ outcome: Outcome; host: Host | null }> {
+/** Starts connecting to the host (one SSH connection, or this machine); the promise rejects when that fails. */
+export function openHost(s: Settings, log: EngineIo['log']): Promise<Host> {
+  const ssh = sshOptions(s);
+  return ssh ? connectSsh(ssh, log) : Promise.resolve(new LocalHost());
+}
+
+/** Runs the mode on a host being opened, then closes it; every failure (the connection's too) becomes an Outcome. */
+export async function runOnHost(s: Settings, hostP: Promise<Host>, io: SessionIo, started = Date.now()): Promise<{ outcome: Outcome; host: Host | null }> {
   const p = engineParams(s);
-  const started = Date.now();
-  let host: Host | null = null;
+  let host: Host;
   try {
-    const ssh = sshOptions(s);
-    host = ssh ? await connectSsh(ssh, io.log) : new LocalHost();
+    host = await hostP;
   } catch (e) {
     const out = new OutcomeBuilder(p, started, Date.now);
     const msg = `cannot connect to ${s.report.targetName}: ${(e as Error).message}`;
@@ -37,4 +41,12 @@ export async function runSession(s: Settings, io: SessionIo): Promise<{ outcome:
   } finally {
     await host.close().catch(() => undefined);
   }
+}
+
+/** Connects, runs the mode, closes: openHost then runOnHost. */
+export function runSession(s: Settings, io: SessionIo): Promise<{ outcome: Outcome; host: Host | null }> {
+  const started = Date.now();
+  const hostP = openHost(s, io.log);
+  hostP.catch(() => undefined); // handled in runOnHost
+  return runOnHost(s, hostP, io, started);
 }
