@@ -32,7 +32,7 @@ import {
   shellJoin,
   writeFileAtomic,
   writeVerdict
-} from "./chunks/chunk-56UMYMEO.js";
+} from "./chunks/chunk-5N7T4AUU.js";
 import {
   renderReport
 } from "./chunks/chunk-QWZZ5MUP.js";

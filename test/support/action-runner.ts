@@ -52,60 +52,10 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
-/** Runs dist/index.js with `inputs` (as INPUT_* variables) from an empty directory outside the repo. */
-export async function runActionAsRunner(inputs: Record<string, string>, opts: { node?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ActionRun> {
-  const dist = builtDist();
-  const work = mkdtempSync(join(tmpdir(), 'hh-runner-'));
-  try {
-    const outFile = join(work, 'output');
-    const sumFile = join(work, 'summary');
-    const eventFile = join(work, 'event.json');
-    writeFileSync(outFile, '');
-    writeFileSync(sumFile, '');
-    writeFileSync(eventFile, JSON.stringify({ after: 'a'.repeat(40), head_commit: { message: 'Merge integration' } }));
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      GITHUB_OUTPUT: outFile,
-      GITHUB_STEP_SUMMARY: sumFile,
-      GITHUB_EVENT_PATH: eventFile,
-      GITHUB_EVENT_NAME: 'push',
-      GITHUB_SHA: 'a'.repeat(40),
-      GITHUB_REPOSITORY: 'acme/hermes',
-      GITHUB_API_URL: 'http://127.0.0.1:9',
-      GITHUB_SERVER_URL: 'http://127.0.0.1:9',
-      GITHUB_RUN_ID: '1',
-      GITHUB_STATE: join(work, 'state'),
-      ...opts.env,
-    };
-    writeFileSync(env.GITHUB_STATE!, '');
-    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-    const child = spawn(opts.node ?? process.execPath, [join(dist, 'index.js')], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
-    clearTimeout(timer);
-    return { code, stdout, stderr, outputs: parseOutputFile(readFileSync(outFile, 'utf8')), summary: readFileSync(sumFile, 'utf8') };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+type RunOptions = { node?: string; env?: Record<string, string>; timeoutMs?: number };
 
-/** A run of dist/index.js under way in the background (see startActionAsRunner). */
-export interface ActionRunning {
-  /** The action's process id. */
-  pid: number;
-  /** Sends `signal` to the action, as a runner does when the job is cancelled. */
-  signal(signal: NodeJS.Signals): void;
-  /** Resolves when the action has exited (its temp dir is removed by then). */
-  done: Promise<ActionRun>;
-}
-
-/** Starts dist/index.js like runActionAsRunner, without waiting: the caller may signal it mid-run. */
-export function startActionAsRunner(inputs: Record<string, string>, opts: { node?: string; env?: Record<string, string>; timeoutMs?: number } = {}): ActionRunning {
+/** Spawns dist/index.js as a runner does, from a fresh scratch dir; `done` resolves once it exited and the dir is gone. */
+function spawnAction(inputs: Record<string, string>, opts: RunOptions): { pid: number; signal(s: NodeJS.Signals): void; done: Promise<ActionRun> } {
   const dist = builtDist();
   const work = mkdtempSync(join(tmpdir(), 'hh-runner-'));
   const outFile = join(work, 'output');
@@ -145,5 +95,25 @@ export function startActionAsRunner(inputs: Record<string, string>, opts: { node
       rmSync(work, { recursive: true, force: true });
     }
   });
-  return { pid: child.pid ?? 0, signal: (s) => void child.kill(s), done };
+  return { pid: child.pid!, signal: (sig) => void child.kill(sig), done };
+}
+
+/** Runs dist/index.js with `inputs` (as INPUT_* variables) from an empty directory outside the repo. */
+export function runActionAsRunner(inputs: Record<string, string>, opts: RunOptions = {}): Promise<ActionRun> {
+  return spawnAction(inputs, opts).done;
+}
+
+/** A run of dist/index.js under way in the background (see startActionAsRunner). */
+export interface ActionRunning {
+  /** The action's process id. */
+  pid: number;
+  /** Sends `signal` to the action, as a runner does when the job is cancelled. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when the action has exited (its temp dir is removed by then). */
+  done: Promise<ActionRun>;
+}
+
+/** Starts dist/index.js like runActionAsRunner, without waiting: the caller may signal it mid-run. */
+export function startActionAsRunner(inputs: Record<string, string>, opts: RunOptions = {}): ActionRunning {
+  return spawnAction(inputs, opts);
 }

@@ -122,7 +122,8 @@ export function openRelay(client: Client, path: string, timeoutMs: number, onGon
             resolve({ socket: socket!, tool });
           }
         });
-        ch.on('exit', () => fail(relayFailure(stderr)));
+        // The exit status can arrive before the last stderr bytes: judge on close, with 'exit' as a bounded fallback.
+        ch.on('exit', () => setTimeout(() => fail(relayFailure(stderr)), 250).unref());
         ch.on('close', () => fail(relayFailure(stderr)));
       });
     } catch (err) {

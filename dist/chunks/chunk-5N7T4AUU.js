@@ -14874,7 +14874,7 @@ function openRelay(client, path, timeoutMs, onGone) {
         let stderr = "", tool = "unknown";
         ch.stderr.on("data", (c) => {
           settled2 || (stderr = (stderr + c.toString("utf8")).slice(-8192), tool = /hermes-relay: using (\w+)/.exec(stderr)?.[1] ?? tool, READY.test(stderr) && (settled2 = !0, clearTimeout(timer), resolve({ socket, tool })));
-        }), ch.on("exit", () => fail(relayFailure(stderr))), ch.on("close", () => fail(relayFailure(stderr)));
+        }), ch.on("exit", () => setTimeout(() => fail(relayFailure(stderr)), 250).unref()), ch.on("close", () => fail(relayFailure(stderr)));
       });
     } catch (err) {
       onGone(), fail(`the SSH connection is not open (${err.message})`);
