@@ -32,7 +32,7 @@ import {
   shellJoin,
   writeFileAtomic,
   writeVerdict
-} from "./chunks/chunk-5N7T4AUU.js";
+} from "./chunks/chunk-QDPNF42O.js";
 import {
   renderReport
 } from "./chunks/chunk-QWZZ5MUP.js";

@@ -13,7 +13,7 @@ import {
   readSettings,
   runOnHost,
   secretValues
-} from "./chunks/chunk-5N7T4AUU.js";
+} from "./chunks/chunk-QDPNF42O.js";
 import {
   createScrubber
 } from "./chunks/chunk-ZGWB6UPF.js";

@@ -115,7 +115,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
       return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; rerun with mode: status`);
     }
     out.absorb(end.record);
-    let o = verdictOutcome(out, end.record, p.release);
+    let o = verdictOutcome(end.record, p.release);
     if (o.verdict === 'promoted') {
       // Promoted means green serves: see the socket answer from it before saying so.
       const why = await confirmTakeover(host, paths, token, end.record, Math.max(1_000, Math.min(15_000, deadlineAt - now())));

@@ -33,7 +33,7 @@ export async function rollback(p: EngineParams, io: EngineIo): Promise<Outcome> 
     const end = await followHandoff({ io, paths, token, id: h.id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
     if (end.kind === 'timeout') return out.done('timed-out', `handoff ${h.id} is still in phase ${end.phase}; rerun with mode: status`);
     out.absorb(end.record);
-    const o = verdictOutcome(out, end.record, end.record.release);
+    const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
     return out.done('failed', (e as Error).message);

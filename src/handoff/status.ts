@@ -18,7 +18,7 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
       const rec = await readHostVerdict(io.host, paths, p.handoffId);
       if (rec && settled(rec, now())) {
         out.absorb(rec);
-        const o = verdictOutcome(out, rec, rec.release);
+        const o = verdictOutcome(rec, rec.release);
         return out.done(o.verdict, o.reason);
       }
     }
@@ -37,7 +37,7 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
     const end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
     if (end.kind === 'timeout') return out.done('timed-out', `handoff ${id} is still in phase ${end.phase}; rerun with mode: status`);
     out.absorb(end.record);
-    const o = verdictOutcome(out, end.record, end.record.release);
+    const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
     return out.done('failed', (e as Error).message);

@@ -1,9 +1,8 @@
 import type { VerdictRecord } from '../protocol/frames.ts';
 import type { ActionVerdict } from './outcome.ts';
-import type { OutcomeBuilder } from './result.ts';
 
 /** Maps the host's verdict record to the action's verdict and reason. */
-export function verdictOutcome(_out: OutcomeBuilder, r: VerdictRecord, requested: string): { verdict: ActionVerdict; reason: string } {
+export function verdictOutcome(r: VerdictRecord, requested: string): { verdict: ActionVerdict; reason: string } {
   const note = r.record_error ? ` (${r.record_error})` : '';
   if (r.verdict === 'promoted' && r.release !== requested) {
     return { verdict: 'failed', reason: `green serves release ${r.release}, not the requested ${requested}${note}` };

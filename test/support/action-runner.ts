@@ -3,7 +3,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let built: string | null = null;
 
@@ -11,7 +14,7 @@ let built: string | null = null;
 export function builtDist(): string {
   if (built) return built;
   const dir = mkdtempSync(join(tmpdir(), 'hh-dist-'));
-  const r = spawnSync(process.execPath, [resolve('scripts/build.mjs'), dir], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), dir], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('build failed');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   built = dir;

@@ -14150,7 +14150,7 @@ function mintHandoffId(release, now = Date.now()) {
 }
 
 // src/handoff/verdicts.ts
-function verdictOutcome(_out, r, requested) {
+function verdictOutcome(r, requested) {
   let note = r.record_error ? ` (${r.record_error})` : "";
   return r.verdict === "promoted" && r.release !== requested ? { verdict: "failed", reason: `green serves release ${r.release}, not the requested ${requested}${note}` } : { verdict: r.verdict, reason: r.reason + note };
 }
@@ -14234,7 +14234,7 @@ async function promote(p, io) {
     if (obs = null, end.kind === "timeout")
       return out.done("timed-out", `the action's deadline of ${Math.round(p.timeoutMs / 1e3)} s passed while the host was in phase ${end.phase}; rerun with mode: status`);
     out.absorb(end.record);
-    let o = verdictOutcome(out, end.record, p.release);
+    let o = verdictOutcome(end.record, p.release);
     if (o.verdict === "promoted") {
       let why = await confirmTakeover(host, paths, token, end.record, Math.max(1e3, Math.min(15e3, deadlineAt - now())));
       why && (o = { verdict: "failed", reason: `blue decided promoted, but ${why}` });
@@ -14266,7 +14266,7 @@ async function rollback(p, io) {
     let end = await followHandoff({ io, paths, token, id: h.id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
     if (end.kind === "timeout") return out.done("timed-out", `handoff ${h.id} is still in phase ${end.phase}; rerun with mode: status`);
     out.absorb(end.record);
-    let o = verdictOutcome(out, end.record, end.record.release);
+    let o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
     return out.done("failed", e.message);
@@ -14282,7 +14282,7 @@ async function status(p, io) {
       let rec = await readHostVerdict(io.host, paths, p.handoffId);
       if (rec && settled(rec, now())) {
         out.absorb(rec);
-        let o2 = verdictOutcome(out, rec, rec.release);
+        let o2 = verdictOutcome(rec, rec.release);
         return out.done(o2.verdict, o2.reason);
       }
     }
@@ -14297,7 +14297,7 @@ async function status(p, io) {
     let end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
     if (end.kind === "timeout") return out.done("timed-out", `handoff ${id} is still in phase ${end.phase}; rerun with mode: status`);
     out.absorb(end.record);
-    let o = verdictOutcome(out, end.record, end.record.release);
+    let o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
     return out.done("failed", e.message);
