@@ -16,6 +16,7 @@ export class BotApiError extends Error {
   }
 }
 
+/** Where the client talks to and as whom. */
 export interface BotClientOptions {
   baseUrl: string;
   token: string;
@@ -23,6 +24,7 @@ export interface BotClientOptions {
   pollerId?: string;
 }
 
+/** One getUpdates: from `offset` (null: the platform's earliest unconfirmed), held up to `timeout` seconds. */
 export interface GetUpdatesRequest {
   offset: number | null;
   /** Long-poll seconds. */
@@ -30,6 +32,7 @@ export interface GetUpdatesRequest {
   limit?: number;
 }
 
+/** The calls the reference adapter makes. */
 export interface BotClient {
   /** One getUpdates; `onSent` is called with Date.now() as the request goes out; rejects on abort, HTTP or network errors. */
   getUpdates(req: GetUpdatesRequest, signal: AbortSignal, onSent?: (at: number) => void): Promise<TelegramUpdate[]>;

@@ -65,13 +65,6 @@ export class Gateway {
     this.zombieAfterMs = ctx.heartbeatMs + Math.max(ctx.heartbeatMs / 2, 1000);
   }
 
-  /** Live connections now. */
-  get live(): number {
-    let n = 0;
-    for (const c of this.conns.values()) if (c.live) n++;
-    return n;
-  }
-
   /** Takes a new websocket from `url` (its query names the version and encoding). */
   accept(ws: WebSocket, url: URL): void {
     const conn: Conn = { id: ++this.nextConn, ws, session: null, live: false, closing: false, zombie: null };

@@ -10,12 +10,13 @@ import { Gateway, type SessionFilter } from './discord-gateway.ts';
 import { SessionBook, type Session } from './discord-sessions.ts';
 import { DiscordWorld, discordBot } from './discord-world.ts';
 import { GapTracker } from './gap-tracker.ts';
-import { readBody, sendJson } from './http-io.ts';
+import { BadRequest, readBody, sendJson } from './http-io.ts';
 import { MessageBook } from './message-book.ts';
 import { Producer } from './producer.ts';
 import type { DiscordFault, DiscordStats } from './schemas.ts';
 import { TakeoverJudge } from './takeovers.ts';
 
+/** How the fake Discord behaves (see docs/platforms.md). */
 export interface DiscordOptions {
   rate: number;
   graceMs: number;
@@ -227,7 +228,9 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
       try {
         await route(req, res, url);
       } catch (e) {
+        if (e instanceof BadRequest && e.status === 413) return sendJson(res, 413, { message: 'Request entity too large', code: 40005 });
         if (!(e instanceof DiscordError)) throw e;
+        req.resume(); // refused before its body was read: drain it, so a kept-alive connection stays usable
         sendJson(res, e.status, e.body);
       }
     },

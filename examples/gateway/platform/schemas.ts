@@ -1,10 +1,12 @@
 // The fake platforms' own endpoints: the stats they report and the control bodies they take.
 import { z } from 'zod';
 
+/** Telegram wire shapes, re-exported for the reference adapter and the bench. */
 export { ApiFailure, TelegramUpdate, apiSuccess } from './telegram-types.ts';
 
 /** The kinds of platform the fake serves. */
 export const KINDS = ['telegram', 'discord'] as const;
+/** `telegram` or `discord`. */
 export type Kind = (typeof KINDS)[number];
 
 const count = z.number().int().nonnegative();
@@ -47,6 +49,7 @@ export const TelegramStats = z.object({
   /** Requests answered 429 by a throttle set over the control API. */
   throttled: count,
 });
+/** `platforms.telegram` of `GET /stats`. */
 export type TelegramStats = z.infer<typeof TelegramStats>;
 
 /** `GET /stats` → `platforms.discord`. */
@@ -62,6 +65,7 @@ export const DiscordStats = z.object({
   replayed: count,
   sessions: z.object({ live: count, resumable: count }),
 });
+/** `platforms.discord` of `GET /stats`. */
 export type DiscordStats = z.infer<typeof DiscordStats>;
 
 /** `GET /stats`: sums over the kinds served (gaps: the longest; latency and gaps_ms: over all), Telegram's poll figures, and each kind's own. */
@@ -84,10 +88,13 @@ export const PlatformStats = z.object({
   rate: z.number().nonnegative(),
   platforms: z.object({ telegram: TelegramStats.optional(), discord: DiscordStats.optional() }),
 });
+/** `GET /stats`. */
 export type PlatformStats = z.infer<typeof PlatformStats>;
 
 const KindField = z.enum(KINDS).optional();
+/** `POST /control/rate`: messages per second of one kind, or of every kind served. */
 export const RateBody = z.object({ rate: z.number().min(0).max(100_000), kind: KindField });
+/** `POST /control/produce`: messages to produce now, on one kind or every kind served. */
 export const ProduceBody = z.object({ count: z.number().int().min(0).max(1_000_000), kind: KindField });
 /** `POST /control/telegram/throttle`: the next `count` Bot API calls (of `method`, or any) are answered 429. */
 export const ThrottleBody = z.object({
@@ -104,4 +111,5 @@ export const DiscordFaultBodies = {
   'invalidate-next-resume': z.object({ count: z.number().int().min(1).max(1000).optional() }),
   storm: z.object({ count: z.number().int().min(1).max(1000), every_ms: z.number().int().min(1).max(600_000) }),
 } as const;
+/** The Discord faults the control API triggers. */
 export type DiscordFault = keyof typeof DiscordFaultBodies;

@@ -11,8 +11,10 @@ import { BadRequest, parse, parseParams, readBody, sendFailure, sendJson } from 
 import { DiscordFaultBodies, KINDS, ProduceBody, RateBody, ThrottleBody, type DiscordFault, type Kind, type PlatformStats } from './schemas.ts';
 import { createTelegram, type TelegramFake } from './telegram.ts';
 
+/** The stats shape and the kinds, for callers that only import the server. */
 export type { PlatformStats, Kind } from './schemas.ts';
 
+/** How to start the fake platforms (docs/platforms.md lists the defaults). */
 export interface FakePlatformOptions {
   /** 0 or absent: any free port. */
   port?: number;
@@ -38,6 +40,7 @@ export interface FakePlatformOptions {
   };
 }
 
+/** The running fake platforms (in this process). */
 export interface FakePlatform {
   /** Base URL, `http://127.0.0.1:PORT`: Telegram's apiRoot; Discord REST is under `/api`, the gateway at `ws://…/discord/gateway`. */
   url: string;

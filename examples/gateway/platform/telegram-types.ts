@@ -23,6 +23,7 @@ function jsonLike<T extends z.ZodType>(schema: T) {
   }, schema);
 }
 
+/** https://core.telegram.org/bots/api#user (the fields the fake sends). */
 export const TelegramUser = z.object({
   id: z.number().int(),
   is_bot: z.boolean(),
@@ -31,8 +32,10 @@ export const TelegramUser = z.object({
   username: z.string().optional(),
   language_code: z.string().optional(),
 });
+/** A Telegram user or bot. */
 export type TelegramUser = z.infer<typeof TelegramUser>;
 
+/** https://core.telegram.org/bots/api#chat (the fields the fake sends). */
 export const TelegramChat = z.object({
   id: z.number().int(),
   type: z.enum(['private', 'group', 'supergroup', 'channel']),
@@ -41,6 +44,7 @@ export const TelegramChat = z.object({
   first_name: z.string().optional(),
   last_name: z.string().optional(),
 });
+/** A Telegram chat. */
 export type TelegramChat = z.infer<typeof TelegramChat>;
 
 const MessageFields = {
@@ -53,6 +57,7 @@ const MessageFields = {
 
 /** A text message; `reply_to_message` (one level deep, as Telegram sends it) when it answers another. */
 export const TelegramMessage = z.object({ ...MessageFields, reply_to_message: z.object(MessageFields).optional() });
+/** A Telegram text message. */
 export type TelegramMessage = z.infer<typeof TelegramMessage>;
 
 /** One update as getUpdates returns it; the fake produces message updates only. */
@@ -60,6 +65,7 @@ export const TelegramUpdate = z.object({
   update_id: z.number().int(),
   message: TelegramMessage.optional(),
 });
+/** A Telegram update. */
 export type TelegramUpdate = z.infer<typeof TelegramUpdate>;
 
 /** getUpdates parameters. `timeout` may be fractional here, an extension for tests. */
@@ -86,9 +92,12 @@ export const SendMessageParams = z.object({
   reply_to_message_id: IntLike.optional(),
   allow_sending_without_reply: BoolLike.optional(),
 });
+/** sendMessage parameters as a client sends them. */
 export type SendMessageParams = z.input<typeof SendMessageParams>;
 
+/** sendChatAction parameters. */
 export const SendChatActionParams = z.object({ chat_id: ChatIdLike, action: z.string() });
+/** deleteWebhook parameters. */
 export const DeleteWebhookParams = z.object({ drop_pending_updates: BoolLike.optional() });
 
 /** The actions sendChatAction takes. */

@@ -17,6 +17,7 @@ import { TOKEN_SHAPE, TelegramWorld, botUser, type WorldChat } from './telegram-
 /** Telegram's own words for the older of two getUpdates. */
 export const CONFLICT_DESCRIPTION = 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running';
 
+/** How the fake Telegram behaves (see docs/platforms.md). */
 export interface TelegramOptions {
   rate: number;
   graceMs: number;
