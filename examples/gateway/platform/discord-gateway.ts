@@ -35,6 +35,8 @@ export interface GatewayCounters {
   invalid_sessions: number;
   zombies: number;
   replayed: number;
+  /** Connections the platform dropped without a close frame (drop, storm). */
+  dropped: number;
 }
 
 /** What a session's fault targets: one session, or every one. */
@@ -53,7 +55,7 @@ interface Conn {
 
 /** The websocket side of the fake Discord. */
 export class Gateway {
-  readonly counters: GatewayCounters = { connections: 0, identifies: 0, resumes: 0, invalid_sessions: 0, zombies: 0, replayed: 0 };
+  readonly counters: GatewayCounters = { connections: 0, identifies: 0, resumes: 0, invalid_sessions: 0, zombies: 0, replayed: 0, dropped: 0 };
   private readonly conns = new Map<number, Conn>();
   private readonly expiries = new Map<string, NodeJS.Timeout>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -100,6 +102,7 @@ export class Gateway {
       c.ws.terminate();
       n++;
     }
+    this.counters.dropped += n;
     return n;
   }
 

@@ -71,7 +71,7 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
   const judge = new TakeoverJudge(opts.conflictWindowMs);
   /** Sessions that were live at the same time as another session of the same bot (this window). */
   let overlapping = new Set<string>();
-  let base = { connections: 0, identifies: 0, resumes: 0, invalid_sessions: 0, zombies: 0, replayed: 0 };
+  let base = { connections: 0, identifies: 0, resumes: 0, invalid_sessions: 0, zombies: 0, replayed: 0, dropped: 0 };
 
   function onLive(s: Session): void {
     const others = sessions.all().filter((o) => o !== s && o.conn !== null && o.token === s.token);
@@ -217,6 +217,7 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
       invalid_sessions: k.invalid_sessions - base.invalid_sessions,
       zombies: k.zombies - base.zombies,
       replayed: k.replayed - base.replayed,
+      dropped: k.dropped - base.dropped,
       sessions: { live: all.filter((s) => s.conn !== null).length, resumable: all.filter((s) => s.conn === null).length },
     };
   }

@@ -63,6 +63,8 @@ export const DiscordStats = z.object({
   zombies: count,
   /** Dispatches sent again on a RESUME. */
   replayed: count,
+  /** Connections the platform dropped without a close frame (the drop and storm faults). */
+  dropped: count,
   sessions: z.object({ live: count, resumable: count }),
 });
 /** `platforms.discord` of `GET /stats`. */
