@@ -194,23 +194,12 @@ export function createTelegram(opts: TelegramOptions): TelegramFake {
     const rp = params.reply_parameters;
     const refId = rp?.message_id ?? params.reply_to_message_id;
     const withoutReply = rp?.allow_sending_without_reply ?? params.allow_sending_without_reply ?? false;
-    let replyTo: TelegramMessage | undefined;
-    let target: number | null = null;
-    if (refId !== undefined) {
-      const ref = queue.referenced(rp?.chat_id !== undefined ? chatOf(rp.chat_id) : chat, refId);
-      if (ref === null && !withoutReply) throw new BadRequest(400, 'Bad Request: message to be replied not found');
-      if (ref?.kind === 'update') {
-        target = ref.updateId - 1;
-        const { reply_to_message: _, ...shallow } = queue.message(ref.updateId);
-        replyTo = shallow;
-      }
-      // A reply to one of the bot's own messages answers no user message.
-      if (ref?.kind === 'bot') {
-        book.replyUnmatched();
-        return sendSent(res, token, chat, params.text, undefined);
-      }
-    }
-    book.reply(String(chat.chat.id), target, performance.now());
+    const ref = refId === undefined ? null : queue.referenced(rp?.chat_id !== undefined ? chatOf(rp.chat_id) : chat, refId);
+    if (refId !== undefined && ref === null && !withoutReply) throw new BadRequest(400, 'Bad Request: message to be replied not found');
+    // A reply to one of the bot's own messages answers no user message.
+    if (ref?.kind === 'bot') book.replyUnmatched();
+    else book.reply(String(chat.chat.id), ref?.kind === 'update' ? ref.updateId - 1 : null, performance.now());
+    const replyTo = ref?.kind === 'update' ? queue.message(ref.updateId) : undefined;
     sendSent(res, token, chat, params.text, replyTo);
   }
 
