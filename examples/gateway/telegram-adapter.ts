@@ -60,7 +60,7 @@ interface Run {
 
 /** Creates the adapter; it does nothing until start(). */
 export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAdapter {
-  const client = createBotClient({ baseUrl: opts.baseUrl, token: opts.token ?? 'hermes-demo', pollerId: opts.pollerId });
+  const client = createBotClient({ baseUrl: opts.baseUrl, token: opts.token ?? '100000:hermes-demo', pollerId: opts.pollerId });
   const store = opts.store;
   const log = opts.log ?? (() => {});
   const pollTimeoutS = opts.pollTimeoutS ?? 25;
@@ -113,7 +113,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
     for (let backoff = 0; ; ) {
       if (r.abandoned) return false;
       try {
-        await client.sendMessage({ chat_id: msg.chat.id, text, update_id: u.update_id });
+        await client.sendMessage({ chat_id: msg.chat.id, text, reply_parameters: { message_id: msg.message_id } });
         break;
       } catch (e) {
         if (e instanceof BotApiError && e.status >= 400 && e.status < 500 && e.status !== 409 && e.status !== 429) {

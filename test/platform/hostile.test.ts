@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { startFakePlatform } from '../../examples/gateway/platform/server.ts';
-import { bot, ids, until } from './helpers.ts';
+import { TG_TOKEN, bot, ids, until } from './helpers.ts';
 
 /** Writes `bytes` on a fresh connection, reads whatever comes back, and closes after a short while. */
 function sendRaw(port: number, bytes: Uint8Array): Promise<void> {
@@ -23,13 +23,30 @@ function sendRaw(port: number, bytes: Uint8Array): Promise<void> {
 }
 
 const methods = ['GET', 'POST', 'PUT', 'BREW', ''];
-const paths = ['/botX/getUpdates', '/botX/sendMessage', '/stats', '/stats/reset', '/control/rate', '/control/produce', '/', '/bot%00/x'];
+const paths = [
+  `/bot${TG_TOKEN}/getUpdates`,
+  `/bot${TG_TOKEN}/sendMessage`,
+  `/bot${TG_TOKEN}/deleteWebhook`,
+  '/botX/getUpdates',
+  '/stats',
+  '/stats/reset',
+  '/control/rate',
+  '/control/produce',
+  '/control/telegram/throttle',
+  '/control/discord/storm',
+  '/api/v10/gateway/bot',
+  '/api/v10/channels/1/messages',
+  '/discord/gateway',
+  '/',
+  '/bot%00/x',
+  '/bot%E0%A4%A/x',
+];
 
 test('arbitrary bytes and malformed requests never crash the server or leave a poll in flight', async (t) => {
-  const p = await startFakePlatform({ rate: 0 });
+  const p = await startFakePlatform({ rate: 0, kinds: ['telegram', 'discord'] });
   t.after(() => p.close());
   const port = Number(new URL(p.url).port);
-  p.produce(3);
+  p.produce(3, 'telegram');
   await fc.assert(
     fc.asyncProperty(
       fc.oneof(
@@ -52,6 +69,7 @@ test('arbitrary bytes and malformed requests never crash the server or leave a p
   const r = await bot(p.url, 'getUpdates', {});
   assert.equal(r.status, 200);
   assert.ok(ids(r).every((id) => id >= 1 && id <= 3));
-  p.produce(1);
+  p.produce(1, 'telegram');
   assert.ok(ids(await bot(p.url, 'getUpdates', {})).includes(4));
+  assert.equal((await fetch(`${p.url}/api/v10/gateway`)).status, 200);
 });

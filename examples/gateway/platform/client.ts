@@ -1,7 +1,8 @@
-// A small Bot API client over keep-alive HTTP: getUpdates (abortable long poll) and sendMessage.
+// A small Bot API client over keep-alive HTTP: getUpdates (abortable long poll) and sendMessage, sending
+// what Telegram itself takes, so it works against the fake and the real service alike.
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { ApiFailure, TelegramUpdate, apiSuccess } from './schemas.ts';
+import { ApiFailure, TelegramMessage, TelegramUpdate, apiSuccess } from './telegram-types.ts';
 
 /** A failure the platform answered with (Telegram's `ok:false`), or an HTTP status without a Bot API body. */
 export class BotApiError extends Error {
@@ -15,13 +16,15 @@ export class BotApiError extends Error {
   }
 }
 
+/** Where the client talks to and as whom. */
 export interface BotClientOptions {
   baseUrl: string;
   token: string;
-  /** Sent as X-Poller-Id so the platform can tell pollers apart. */
-  pollerId: string;
+  /** Sent as X-Poller-Id, an extension only the fake reads: it names the poller in its accounting (see docs/platforms.md). */
+  pollerId?: string;
 }
 
+/** One getUpdates: from `offset` (null: the platform's earliest unconfirmed), held up to `timeout` seconds. */
 export interface GetUpdatesRequest {
   offset: number | null;
   /** Long-poll seconds. */
@@ -29,11 +32,12 @@ export interface GetUpdatesRequest {
   limit?: number;
 }
 
+/** The calls the reference adapter makes. */
 export interface BotClient {
   /** One getUpdates; `onSent` is called with Date.now() as the request goes out; rejects on abort, HTTP or network errors. */
   getUpdates(req: GetUpdatesRequest, signal: AbortSignal, onSent?: (at: number) => void): Promise<TelegramUpdate[]>;
-  /** One sendMessage answering `update_id`; rejects with BotApiError when the platform refuses it. */
-  sendMessage(msg: { chat_id: number | string; text: string; update_id: number }): Promise<void>;
+  /** One sendMessage, answering `reply_parameters.message_id` when given; resolves with the message sent; rejects with BotApiError when the platform refuses it. */
+  sendMessage(msg: { chat_id: number | string; text: string; reply_parameters?: { message_id: number } }): Promise<TelegramMessage>;
   /** getMe: checks the token and leaves a kept-alive connection open for the next request. */
   getMe(): Promise<void>;
   /** Closes the kept-alive sockets. */
@@ -41,7 +45,8 @@ export interface BotClient {
 }
 
 const Updates = apiSuccess(z.array(TelegramUpdate));
-const Sent = apiSuccess(z.unknown());
+const Sent = apiSuccess(TelegramMessage);
+const Any = apiSuccess(z.unknown());
 const MAX_RESPONSE = 16 << 20;
 
 /** A client for the platform at `baseUrl` (the token goes in the path and is never put in an error). */
@@ -57,7 +62,11 @@ export function createBotClient(opts: BotClientOptions): BotClient {
         method: 'POST',
         agent,
         signal,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-poller-id': opts.pollerId },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          ...(opts.pollerId ? { 'x-poller-id': opts.pollerId } : {}),
+        },
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method}: no response within ${timeoutMs} ms`)));
       req.on('error', reject);
@@ -92,10 +101,10 @@ export function createBotClient(opts: BotClientOptions): BotClient {
       return res.result;
     },
     async sendMessage(msg) {
-      await call('sendMessage', Sent, msg, 10_000);
+      return (await call('sendMessage', Sent, msg, 10_000)).result;
     },
     async getMe() {
-      await call('getMe', Sent, {}, 10_000);
+      await call('getMe', Any, {}, 10_000);
     },
     close() {
       agent.destroy();

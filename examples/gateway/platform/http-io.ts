@@ -1,5 +1,6 @@
-// Request bodies in and JSON out for the fake platform, defensive against anything a client sends.
+// Request bodies in and JSON out for the fake platforms, defensive against anything a client sends.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 
 /** Largest request body accepted. */
 export const MAX_BODY_BYTES = 1 << 20;
@@ -62,7 +63,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Sends a Telegram-shaped failure. */
-export function sendFailure(res: ServerResponse, status: number, description: string): void {
-  sendJson(res, status, { ok: false, error_code: status, description });
+/** Sends a Telegram-shaped failure (`parameters` as Telegram adds them, e.g. `retry_after` with 429). */
+export function sendFailure(res: ServerResponse, status: number, description: string, parameters?: { retry_after: number }): void {
+  sendJson(res, status, parameters ? { ok: false, error_code: status, description, parameters } : { ok: false, error_code: status, description });
+}
+
+/** Parses `value` with `schema`, or throws BadRequest(400) naming the offending field and what was expected. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'parameters';
+  throw new BadRequest(400, `Bad Request: ${where}: ${issue?.message ?? 'invalid'}`);
 }
