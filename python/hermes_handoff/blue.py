@@ -338,7 +338,11 @@ class Blue:
         self._clients.add(c)
         c.conn = FrameConn(reader, writer, lambda d: self._on_decoded(c, d))
         c.hello_timer = asyncio.ensure_future(self._hello_timeout(c))
-        await c.conn.wait_closed()
+        # The server's handler returns at once; this task follows the connection to its end.
+        self._spawn(self._watch(c, c.conn))
+
+    async def _watch(self, c: _Client, conn: FrameConn) -> None:
+        await conn.wait_closed()
         if c.hello_timer is not None:
             c.hello_timer.cancel()
         self._clients.discard(c)
