@@ -56,10 +56,15 @@ class Serving:
 
 @dataclass(frozen=True)
 class Stopped:
-    """Green's part ended without serving; the gateway stops its adapters (already paused) and exits."""
+    """Green's part ended without serving; the gateway stops its adapters (already paused) and exits.
+
+    `decided_by` is `blue` when blue ended it (a refusal or HANDOFF_ROLLBACK: blue records the verdict),
+    `green` when green gave up on its own (a deadline, standing down, no token).
+    """
 
     verdict: Literal["rolled-back", "failed"]
     reason: str
+    decided_by: Literal["blue", "green"] = "green"
 
 
 GreenResult = Union[Serving, Stopped]
@@ -165,7 +170,7 @@ class Green:
             return None
         assert not isinstance(n, str)
         if n["type"] == "ERROR":
-            self._stop("failed", f"blue refused green: {n['code']}: {n['message']}")
+            self._stop("failed", f"blue refused green: {n['code']}: {n['message']}", "blue")
         if n["type"] != "HANDOFF_INIT":
             self._stop("failed", f"expected HANDOFF_INIT, got {n['type']}")
         assert n["type"] == "HANDOFF_INIT"
@@ -214,7 +219,7 @@ class Green:
             self._stop("failed", "blue did not hand over in time")
         assert not isinstance(a, str)
         if a["type"] == "HANDOFF_ROLLBACK":
-            self._stop("failed", f"blue rolled back: {a['reason']}")
+            self._stop("failed", f"blue rolled back: {a['reason']}", "blue")
         if a["type"] != "HANDOFF_ACTIVE":
             self._stop("failed", f"expected HANDOFF_ACTIVE, got {a['type']}")
         assert a["type"] == "HANDOFF_ACTIVE"
@@ -264,7 +269,7 @@ class Green:
                     beat.cancel()
                     cursors = await self._stop_adapters()
                     self._send({"type": "HANDOFF_STOPPED", "handoff_id": self._id, "cursors": cursors})
-                    self._stop("rolled-back", n["reason"])
+                    self._stop("rolled-back", n["reason"], "blue")
                 if n["type"] == "ERROR":
                     # Anything else (an ERROR about a frame, a newer type) does not end the bake.
                     self._log(f"green: blue said {n['code']}: {n['message']}")
@@ -430,10 +435,10 @@ class Green:
         if self._conn is not None:
             self._conn.send({"v": PROTOCOL_VERSION, **frame})
 
-    def _stop(self, verdict: Literal["rolled-back", "failed"], reason: str) -> NoReturn:
+    def _stop(self, verdict: Literal["rolled-back", "failed"], reason: str, by: Literal["blue", "green"] = "green") -> NoReturn:
         if self._conn is not None:
             self._conn.close()
-        raise GreenEnded(Stopped(verdict, reason))
+        raise GreenEnded(Stopped(verdict, reason, by))
 
     def _closed(self) -> bool:
         return self._conn is None or self._conn.is_closed

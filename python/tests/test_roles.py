@@ -180,7 +180,7 @@ class Handoffs(RoleCase):
         blue = await self.start_blue(a)
         obs, done = await self.reserve(blue, bake_ms=5000)
         result = await asyncio.wait_for(self.green(b).run(lambda: asyncio.sleep(0)), 10)
-        self.assertEqual(result, Stopped("rolled-back", "error rate 100% > 5% in 3 consecutive samples"))
+        self.assertEqual(result, Stopped("rolled-back", "error rate 100% > 5% in 3 consecutive samples", "blue"))
         record = await asyncio.wait_for(done, 5)
         self.assertEqual((record["verdict"], record["reason"]), ("rolled-back", "error rate 100% > 5% in 3 consecutive samples"))
         self.assertEqual(a.resumed_with, [b.cursors()])

@@ -263,6 +263,6 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         telegram.close()
         store.close()
         # A handoff that blue has ended is not a failure to restart for: only an unexplained one is.
-        return 0 if result.verdict == "rolled-back" or read_verdict(home, start.handoff_id) else 1
+        return 0 if result.decided_by == "blue" or read_verdict(home, start.handoff_id) else 1
     log(f"promoted ({result.how}): {result.verdict['reason']}")
     return await serve(result.blue)
