@@ -6,13 +6,13 @@ watches, aborts). The gateway implements the Gateway hooks. See docs/python.md f
 
 from .blue import Blue, BlueOutcome
 from .cursors import Cursor, Cursors, DiscordCursor, TelegramCursor, discord, telegram
-from .files import read_token, read_verdict, write_file_atomic, write_pid_file
+from .files import read_pid_file, read_token, read_verdict, write_file_atomic, write_pid_file
 from .fmt import duration, percent
 from .frames import PROTOCOL_VERSION, StoreRef, VerdictRecord
 from .green import Green, GreenEnded, GreenHooks, GreenResult, Serving, Stopped, socket_path_from_env
 from .health import Baseline, HealthWindow, ReplyStats
 from .hooks import Gateway, Paused
-from .listen import AlreadyListening
+from .listen import AlreadyListening, socket_answers
 from .observer import Observer, PeerError
 from .runtime import RuntimeChoiceError, SelectedRuntime, select_runtime
 from .seam import Clock, ManualClock, PeerOs, RealOs, SystemClock
@@ -56,9 +56,11 @@ __all__ = [
     "discord",
     "duration",
     "percent",
+    "read_pid_file",
     "read_token",
     "read_verdict",
     "select_runtime",
+    "socket_answers",
     "socket_path_from_env",
     "spawn_green",
     "startup_role",
