@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Literal, TypedDict, Union
-from urllib.parse import urlsplit
 
 from . import schema as s
-from .text import MAX_SAFE_INTEGER
+from .text import MAX_SAFE_INTEGER, js_quote, slice_units
 
 
 class TelegramCursor(TypedDict):
@@ -30,39 +31,60 @@ Cursor = Union[TelegramCursor, DiscordCursor]
 Cursors = dict[str, Cursor]
 
 ADAPTER_NAME = r"[a-z0-9_-]{1,64}"
-ADAPTER_NAME_RULE = "adapter names are 1-64 characters of a-z 0-9 _ -"
+ADAPTER_NAME_RULE = "an adapter name is 1-64 characters of a-z 0-9 _ -"
+ADAPTER_KINDS = ("telegram", "discord")
+_KNOWN = " or ".join(ADAPTER_KINDS)
+#: The most adapters one Cursors map may name.
+MAX_ADAPTERS = 64
+# A host, then an optional path or query: the same rule as the Node peer's.
+_WS_URL = re.compile(r"wss?://[^\s/?#]+([/?#]\S*)?")
 
 
 def _ws_url(value: object, path: s.Path) -> object:
-    url = s.string(1, 512)(value, path)
+    url = s.string(0, 512)(value, path)
     assert isinstance(url, str)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("ws", "wss") or not parts.netloc or not url.startswith(parts.scheme + "://"):
-        raise s.Invalid(path, "expected a ws:// or wss:// URL")
+    if not _WS_URL.fullmatch(url):
+        raise s.Invalid(path, "a ws:// or wss:// URL of at most 512 characters")
     return url
 
 
-cursor_schema = s.tagged(
-    "kind",
-    {
-        "telegram": s.obj({"kind": s.one_of("telegram"), "offset": s.integer(0, MAX_SAFE_INTEGER)}),
-        "discord": s.obj(
-            {
-                "kind": s.one_of("discord"),
-                "session_id": s.string(1, 128),
-                "seq": s.integer(0),
-                "resume_gateway_url": _ws_url,
-            }
-        ),
-    },
-    "adapter kind",
-)
+_VARIANTS: dict[str, s.Schema] = {
+    "telegram": s.obj({"kind": s.one_of("telegram"), "offset": s.integer(0, MAX_SAFE_INTEGER)}),
+    "discord": s.obj(
+        {
+            "kind": s.one_of("discord"),
+            "session_id": s.string(1, 128),
+            "seq": s.integer(0),
+            "resume_gateway_url": _ws_url,
+        }
+    ),
+}
 
-#: The schema of a Cursors field.
-cursors_schema = s.record(ADAPTER_NAME, ADAPTER_NAME_RULE, cursor_schema)
+
+def cursor_schema(value: object, path: s.Path) -> object:
+    """One adapter's cursor, by its `kind`; an unknown kind names the kinds known."""
+    if not isinstance(value, dict):
+        raise s.Invalid(path, f'an adapter cursor is an object with a "kind": {_KNOWN}')
+    if "kind" not in value:
+        raise s.Invalid(path + ("kind",), f'an adapter cursor needs a "kind": {_KNOWN}')
+    kind = value["kind"]
+    variant = _VARIANTS.get(kind) if isinstance(kind, str) else None
+    if variant is None:
+        shown = js_quote(kind) if isinstance(kind, str) else json.dumps(kind)
+        raise s.Invalid(path + ("kind",), f"unknown adapter kind {slice_units(shown, 66)}; expected {_KNOWN}")
+    return variant(value, path)
+
+
+_by_name = s.record(ADAPTER_NAME, ADAPTER_NAME_RULE, cursor_schema)
+
+
+def cursors_schema(value: object, path: s.Path) -> object:
+    """The schema of a Cursors field: at most 64 adapters, each named by the adapter-name rule."""
+    out = _by_name(value, path)
+    assert isinstance(out, dict)
+    if len(out) > MAX_ADAPTERS:
+        raise s.Invalid(path, f"at most {MAX_ADAPTERS} adapters")
+    return out
 
 
 def telegram(offset: int) -> TelegramCursor:

@@ -227,8 +227,17 @@ class Green:
         return a["cursors"]
 
     async def start_adapters(self, cursors: Cursors | None) -> int:
-        """Starts the gateway's adapters from `cursors` (gateway.resume) and notes when the first poll went out."""
-        polling_at = await self._gw.resume(cursors)
+        """Starts the gateway's adapters from `cursors` (gateway.resume); one that cannot start (a cursor of another kind) rolls back."""
+        try:
+            polling_at = await self._gw.resume(cursors)
+        except Exception as e:  # noqa: BLE001 - poll nothing, give the cursors back
+            reason = f"could not start the adapters: {e}"
+            self._log(f"green: {reason}")
+            if self._conn is not None:
+                await self._stop_adapters()  # whatever did start stops again
+                self._send({"type": "HANDOFF_ROLLBACK", "handoff_id": self._id, "reason": reason})
+                self._stop("rolled-back", reason)
+            raise
         self._flow.adapters_started = True
         self._flow.polling_at = polling_at
         return polling_at

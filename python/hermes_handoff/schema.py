@@ -194,7 +194,7 @@ def record(key_pattern: str, key_says: str, value: Schema) -> Schema:
         out: dict[str, object] = {}
         for k, item in v.items():
             if not rx.fullmatch(k):
-                raise Invalid(path + (k,), f"{js_quote(k)} is not a valid name: {key_says}")
+                raise Invalid(path + (k,), key_says or f"{js_quote(k)} is not a valid key")
             out[k] = value(item, path + (k,))
         return out
 

@@ -45,6 +45,7 @@ class FakeGateway:
     base: Baseline = NO_BASELINE
     pause_error: Exception | None = None
     pause_delay_s: float = 0.0
+    resume_error: Exception | None = None
 
     def adapters(self) -> list[str]:
         return list(self.names)
@@ -63,6 +64,8 @@ class FakeGateway:
 
     async def resume(self, cursors: Cursors | None) -> int:
         self.resumed_with.append(cursors)
+        if self.resume_error is not None:
+            raise self.resume_error
         c = (cursors or {}).get("telegram")
         if c is not None and c["kind"] == "telegram":
             self.offset = c["offset"]

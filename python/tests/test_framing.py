@@ -17,6 +17,10 @@ def err(d: object) -> DecodeError:
 
 
 class DecodeOrder(unittest.TestCase):
+    def test_discord_cursor(self) -> None:
+        c = {"kind": "discord", "session_id": "abc", "seq": 0, "resume_gateway_url": "wss://gateway-us-east1-b.discord.gg/?v=10"}
+        self.assertEqual(decode_line(line({**ACTIVE, "cursors": {"discord": c}})), {**ACTIVE, "cursors": {"discord": c}})
+
     def test_valid_frame_drops_unknown_fields_at_every_level(self) -> None:
         f = decode_line(line({**ACTIVE, "x": 1, "cursors": {"telegram": {"kind": "telegram", "offset": 5, "y": 2}}}))
         self.assertEqual(f, {**ACTIVE, "cursors": {"telegram": {"kind": "telegram", "offset": 5}}})
@@ -57,9 +61,13 @@ class DecodeOrder(unittest.TestCase):
         cases = [
             ({**ACTIVE, "cursors": {"irc": {"kind": "irc"}}}, 'HANDOFF_ACTIVE: cursors.irc.kind: unknown adapter kind "irc"; expected telegram or discord'),
             ({**ACTIVE, "cursors": {"telegram": {"kind": "telegram", "offset": -1}}}, "HANDOFF_ACTIVE: cursors.telegram.offset: must be at least 0"),
-            ({**ACTIVE, "cursors": {"Tele": {"kind": "telegram", "offset": 1}}}, 'HANDOFF_ACTIVE: cursors.Tele: "Tele" is not a valid name: adapter names are 1-64 characters of a-z 0-9 _ -'),
-            ({**ACTIVE, "cursors": {"d": {"kind": "discord", "session_id": "s", "seq": 1, "resume_gateway_url": "http://x"}}}, "HANDOFF_ACTIVE: cursors.d.resume_gateway_url: expected a ws:// or wss:// URL"),
-            ({**ACTIVE, "cursors": {"telegram": 72}}, "HANDOFF_ACTIVE: cursors.telegram: expected an object, got a number"),
+            ({**ACTIVE, "cursors": {"Tele": {"kind": "telegram", "offset": 1}}}, "HANDOFF_ACTIVE: cursors.Tele: an adapter name is 1-64 characters of a-z 0-9 _ -"),
+            ({**ACTIVE, "cursors": {"d": {"kind": "discord", "session_id": "s", "seq": 1, "resume_gateway_url": "http://x"}}}, "HANDOFF_ACTIVE: cursors.d.resume_gateway_url: a ws:// or wss:// URL of at most 512 characters"),
+            ({**ACTIVE, "cursors": {"d": {"kind": "discord", "session_id": "s", "seq": 1, "resume_gateway_url": "wss://"}}}, "HANDOFF_ACTIVE: cursors.d.resume_gateway_url: a ws:// or wss:// URL of at most 512 characters"),
+            ({**ACTIVE, "cursors": {"telegram": 72}}, 'HANDOFF_ACTIVE: cursors.telegram: an adapter cursor is an object with a "kind": telegram or discord'),
+            ({**ACTIVE, "cursors": {"telegram": {"offset": 1}}}, 'HANDOFF_ACTIVE: cursors.telegram.kind: an adapter cursor needs a "kind": telegram or discord'),
+            ({**ACTIVE, "cursors": {"t": {"kind": 5}}}, "HANDOFF_ACTIVE: cursors.t.kind: unknown adapter kind 5; expected telegram or discord"),
+            ({**ACTIVE, "cursors": {f"a{i}": {"kind": "telegram", "offset": 1} for i in range(65)}}, "HANDOFF_ACTIVE: cursors: at most 64 adapters"),
             ({**ACTIVE, "cursors": {}, "drained": True}, "HANDOFF_ACTIVE: drained: expected an integer, got a boolean"),
             ({**ACTIVE, "cursors": {}, "paused_at": 2**53}, "HANDOFF_ACTIVE: paused_at: expected an integer, got an integer beyond 2^53-1"),
             ({"v": 1, "type": "ABORT", "handoff_id": "..", "reason": "x"}, 'ABORT: handoff_id: a handoff id cannot be "." or ".."'),

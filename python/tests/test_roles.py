@@ -198,6 +198,19 @@ class Handoffs(RoleCase):
         self.assertEqual(record["reason"], "green rolled back: green reads store schema 2; blue's store is schema 1")
         obs.close()
 
+    async def test_green_that_cannot_start_from_the_cursors_gives_them_back(self) -> None:
+        a = FakeGateway(offset=72)
+        blue = await self.start_blue(a)
+        obs, done = await self.reserve(blue)
+        b = FakeGateway(resume_error=ValueError("cursor 'telegram' is a discord cursor"))
+        result = await asyncio.wait_for(self.green(b).run(lambda: asyncio.sleep(0)), 10)
+        reason = "could not start the adapters: cursor 'telegram' is a discord cursor"
+        self.assertEqual(result, Stopped("rolled-back", reason))
+        record = await asyncio.wait_for(done, 5)
+        self.assertEqual((record["verdict"], record["reason"]), ("rolled-back", f"green rolled back: {reason}"))
+        self.assertEqual(a.resumed_with, [{"telegram": telegram(72)}])  # blue resumes from what it handed over
+        obs.close()
+
     async def test_a_green_that_answers_complete_without_taking_over_is_taken_back(self) -> None:
         a = FakeGateway(offset=72)
         blue = await self.start_blue(a)
