@@ -114,7 +114,6 @@ class Blue:
         self._idle.set()
         self._drain_task: asyncio.Task[None] | None = None
         self._killing: asyncio.Task[bool] | None = None
-        self._resumed_at: int | None = None
         self._judging_close = False
         self._dead_while_open: float | None = None
         self._tasks: set[asyncio.Task[object]] = set()
@@ -265,16 +264,13 @@ class Blue:
         if self._drain_task is not None:
             await asyncio.gather(self._drain_task, return_exceptions=True)
         try:
-            self._resumed_at = await self._gw.resume(cursors)
+            await self._gw.resume(cursors)
             self._log(f"blue: polling again{f' from {cursors}' if cursors else ''}")
         except Exception as e:  # noqa: BLE001
-            self._resumed_at = None
             self._log(f"blue: could not resume polling: {e}")
 
     def _record(self, fx: m.Record) -> None:
         r = fx.record
-        if r["dark_window_ms"] is None and fx.dark_from is not None and self._resumed_at is not None:
-            r["dark_window_ms"] = max(0, self._resumed_at - fx.dark_from)
         try:
             write_verdict(self._home, r)
         except (OSError, ValueError) as e:

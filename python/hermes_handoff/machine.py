@@ -311,10 +311,9 @@ class ReclaimSocket:
 
 @dataclass(frozen=True)
 class Record:
-    """Write the verdict file; when `dark_from` is set and the record has no dark window, fill it in from the Resume before it."""
+    """Write the verdict file."""
 
     record: VerdictRecord
-    dark_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -432,7 +431,12 @@ class _Stepper:
         reason = _clip(long_reason)
         self.enter("complete" if verdict == "promoted" else "idle", None, f"{verdict}: {reason}")
         h = self.h
-        dark = max(0, h.polling_at - h.paused_at) if h.paused_at is not None and h.polling_at is not None else None
+        dark: int | None = None
+        if h.paused_at is not None and h.polling_at is not None:
+            dark = max(0, h.polling_at - h.paused_at)
+        elif h.paused_at is not None and verdict != "promoted":
+            # Rolled back before CONFIRM: the dark window ends when blue polls again, at once (decision 9).
+            dark = max(0, self.now - h.paused_at)
         record = fit_record(
             {
                 "v": PROTOCOL_VERSION,
@@ -457,8 +461,7 @@ class _Stepper:
             complete: HandoffComplete = {"v": PROTOCOL_VERSION, "type": "HANDOFF_COMPLETE", "handoff_id": h.id, "reason": reason}
             self.fx += [Record(record), ToGreen(_frame(complete))]
         else:
-            # A rollback before CONFIRM: the dark window ends when blue polls again (decision 9).
-            self.fx += [Record(record, h.paused_at if dark is None else None), Emit({"kind": "verdict", "record": record})]
+            self.fx += [Record(record), Emit({"kind": "verdict", "record": record})]
             self.s = dataclasses.replace(self.s, last_verdict=record, handoff=None)
 
     def rollback_frame(self, reason: str) -> ToGreen:

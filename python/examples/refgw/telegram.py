@@ -43,6 +43,8 @@ class _Run:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     drained: int = 0
     task: asyncio.Task[None] | None = None
+    #: When the last poll returned (epoch ms): with none in flight, the moment polling stopped.
+    poll_ended_at: int | None = None
 
 
 def _now_ms() -> int:
@@ -108,9 +110,11 @@ class TelegramAdapter:
     async def pause(self) -> tuple[int, int]:
         """Ends the in-flight poll, finishes the batch in hand, flushes; returns (drained, paused_at). Cancelling it abandons the batch."""
         r = self._run
-        paused_at = _now_ms()
         if r is None:
-            return 0, paused_at
+            return 0, _now_ms()
+        # The dark window starts when the last poll ended: now if one is in flight, else when the batch in hand arrived.
+        in_flight = r.poll is not None and not r.poll.done()
+        paused_at = _now_ms() if in_flight or r.poll_ended_at is None else r.poll_ended_at
         r.stopping = True
         if r.poll is not None:
             r.poll.cancel()
@@ -162,6 +166,7 @@ class TelegramAdapter:
                 continue
             finally:
                 r.poll = None
+                r.poll_ended_at = _now_ms()
             backoff = 0
             if not updates:
                 continue
