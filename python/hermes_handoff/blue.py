@@ -232,6 +232,8 @@ class Blue:
                     c.send(frame)
         elif isinstance(fx, m.CheckTakeover):
             answered, detail = await welcome_pid(self._socket_path, self.token, self._clock)
+            if answered is None:
+                self._log(f"blue: checking green's takeover: {detail}")
             self._dispatch(m.TakeoverChecked(self._clock.now(), answered, detail), None)
         elif isinstance(fx, m.Exit):
             verdict = self._state.last_verdict

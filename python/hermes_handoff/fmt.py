@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["duration", "percent", "fixed"]
@@ -20,30 +21,37 @@ def fixed(x: float, digits: int) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _duration(ms: float, extra: int) -> str:
-    if _round(ms, extra) < 1000:
-        return f"{fixed(ms, extra)} ms"
-    seconds = fixed(ms / 1000, 1 + extra)
-    if Decimal(seconds) < 60:
-        return f"{seconds} s"
-    total_s = int(_round(ms / 1000, 0))
-    if total_s < 3600:
-        m, s = divmod(total_s, 60)
-        return f"{m} min" if s == 0 else f"{m} min {s} s"
-    h, m = divmod(int(_round(ms / 60_000, 0)), 60)
-    return f"{h} h" if m == 0 else f"{h} h {m} min"
+def _whole_ms(ms: float) -> int:
+    # Whole milliseconds, rounded half up; anything that is not a finite number >= 0 counts as 0.
+    return int(math.floor(ms + 0.5)) if math.isfinite(ms) and ms > 0 else 0
+
+
+def _plain(ms: float) -> str:
+    n = _whole_ms(ms)
+    if n < 1_000:
+        return f"{n} ms"
+    tenths = (n + 50) // 100
+    if tenths < 600:
+        return f"{tenths // 10}{f'.{tenths % 10}' if tenths % 10 else ''} s"
+    secs = (n + 500) // 1_000
+    if secs < 3_600:
+        return f"{secs // 60} min{f' {secs % 60} s' if secs % 60 else ''}"
+    mins = (n + 30_000) // 60_000
+    return f"{mins // 60} h{f' {mins % 60} min' if mins % 60 else ''}"
 
 
 def duration(ms: float, other: float | None = None) -> str:
-    """A duration in ms as people read it (`300 ms`, `1.5 s`, `5 s`, `2 min 5 s`, `3 h 12 min`); more precise while it would read the same as `other`."""
-    out = _duration(ms, 0)
-    if other is None or ms == other:
-        return out
-    for extra in range(1, 4):
-        if out != _duration(other, extra - 1):
-            return out
-        out = _duration(ms, extra)
-    return out
+    """A duration in ms as people read it (`300 ms`, `1.5 s`, `5 s`, `2 min 5 s`, `3 h 12 min`); under a minute, up to three more decimals while it would read the same as `other`."""
+    s = _plain(ms)
+    n = _whole_ms(ms)
+    if other is None or ms == other or _plain(other) != s or not math.isfinite(ms) or n >= 60_000:
+        return s
+    unit, name, base = (1, "ms", 0) if n < 1_000 else (1_000, "s", 1)
+    for d in range(base + 1, base + 4):
+        mine = fixed(ms / unit, d)
+        if mine != fixed(other / unit, d):
+            return f"{mine} {name}"
+    return s
 
 
 def percent(x: float, other: float | None = None) -> str:

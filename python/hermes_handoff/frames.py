@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict, Union
 
 from . import schema as s
-from .cursors import Cursors, cursors_schema
+from .cursors import ADAPTER_NAME, ADAPTER_NAME_RULE, Cursors, cursors_schema
 from .ids import handoff_id
 from .limits import (
     DEADLINE_FIELDS,
@@ -272,13 +272,14 @@ class HandoffActive(TypedDict):
 
 
 class HandoffConfirm(TypedDict):
-    """G -> B: green is polling."""
+    """G -> B: green is polling; `notes` go into the timeline and the promotion's reason."""
 
     v: int
     type: Literal["HANDOFF_CONFIRM"]
     handoff_id: str
     adapters: list[str]
     polling_at: int
+    notes: NotRequired[list[str]]
 
 
 class Health(TypedDict):
@@ -333,6 +334,7 @@ text = s.string(0, 4096)
 release = s.string(1, 200)
 runtime = s.string(1, 64)
 phase = s.one_of(*PHASES)
+adapter_name = s.string(1, 64, ADAPTER_NAME, ADAPTER_NAME_RULE)
 
 health_sample = s.obj(
     {
@@ -375,7 +377,7 @@ def _reserve_rules(inner: s.Schema) -> s.Schema:
         if full["rollback_grace_ms"] < full["drain_ms"]:
             raise s.Invalid(
                 path + ("deadlines", "rollback_grace_ms"),
-                f"must be at least drain_ms ({full['drain_ms']}), got {full['rollback_grace_ms']}",
+                f"must be at least drain_ms ({full['drain_ms']})",
             )
         return out
 
@@ -391,7 +393,7 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
     "HELLO": _frame(
         "HELLO",
         {"role": s.one_of("green", "observer"), "token": s.string(1, 512), "pid": pid},
-        {"handoff_id": s.string(0, 512), "client": s.string(0, 128)},
+        {"handoff_id": s.string(0, 1024), "client": s.string(0, 128)},
     ),
     "WELCOME": _frame(
         "WELCOME",
@@ -485,7 +487,9 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
     ),
     "HANDOFF_CONFIRM": _frame(
         "HANDOFF_CONFIRM",
-        {"handoff_id": handoff_id(), "adapters": s.array(s.string(0, 64), 0, 64), "polling_at": ms},
+        {"handoff_id": handoff_id(), "adapters": s.array(adapter_name, 0, 64), "polling_at": ms},
+        # What blue should know about the takeover (a Discord session green had to identify afresh).
+        {"notes": s.array(s.string(0, 1024), 0, 8)},
     ),
     "HEALTH": _frame("HEALTH", {"handoff_id": handoff_id(), "sample": health_sample, "cursors": cursors_schema}),
     "HANDOFF_COMPLETE": _frame("HANDOFF_COMPLETE", {"handoff_id": handoff_id(), "reason": text}),

@@ -78,16 +78,12 @@ def latency_limit(baseline: Baseline, t: Thresholds) -> float:
 
 
 def _yardstick(baseline: Baseline, t: Thresholds) -> str:
-    factor = fixed(t["max_latency_factor"], 2)
-    floor = duration(t["latency_floor_ms"])
+    factor = f"{fixed(t['max_latency_factor'], 2)}x"
     if baseline.p99_ms is None:
-        n = baseline.replies
-        return (
-            f"{factor}x expected {duration(t['expected_latency_ms'])}: no baseline, "
-            f"blue answered {n} message{'' if n == 1 else 's'}; floor {floor}"
-        )
-    over = "" if baseline.source == "recent" else f" over its last {baseline.replies} replies"
-    return f"{factor}x blue's {duration(baseline.p99_ms)}{over}, floor {floor}"
+        base = f"{factor} expected {duration(t['expected_latency_ms'])}, no baseline: blue answered {_plural(baseline.replies, 'message')}"
+    else:
+        base = f"{factor} blue's {duration(baseline.p99_ms)}"
+    return f"{base}, floor {duration(t['latency_floor_ms'])}"
 
 
 def judge_sample(sample: HealthSample, baseline: Baseline, t: Thresholds, prev: Breaches) -> Judgement:
@@ -118,8 +114,12 @@ def _plural(k: int, one: str) -> str:
     return f"{k} {one}{'' if k == 1 else 's'}"
 
 
-def promotion_reason(bake_ms: int, samples: Sequence[HealthSample], t: Thresholds) -> str:
-    """Why a passed bake promotes; says so plainly when it saw fewer than `min_messages` messages."""
+def promotion_reason(bake_ms: int, samples: Sequence[HealthSample], t: Thresholds, notes: Sequence[str] = ()) -> str:
+    """Why a passed bake promotes (green's CONFIRM notes follow); says so plainly when it saw fewer than `min_messages` messages."""
+    return "; ".join([_bake_passed(bake_ms, samples, t), *notes])
+
+
+def _bake_passed(bake_ms: int, samples: Sequence[HealthSample], t: Thresholds) -> str:
     handled = sum(x["handled"] for x in samples)
     errors = sum(x["errors"] for x in samples)
     head = f"bake of {duration(bake_ms)} passed"

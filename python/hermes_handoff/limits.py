@@ -28,7 +28,7 @@ class Thresholds(TypedDict):
     latency_floor_ms: float
     max_heartbeat_age_ms: int
     consecutive: int
-    expected_latency_ms: float
+    expected_latency_ms: int
     min_messages: int
 
 
@@ -63,7 +63,7 @@ THRESHOLD_FIELDS: dict[str, s.Schema] = {
     "latency_floor_ms": s.number(0),
     "max_heartbeat_age_ms": s.integer(gt=0),
     "consecutive": s.integer(1, 100),
-    "expected_latency_ms": s.number(gt=0),
+    "expected_latency_ms": s.integer(gt=0),
     "min_messages": s.integer(0),
 }
 

@@ -89,6 +89,8 @@ class Handoff:
     pending: VerdictRecord | None = None
     #: Green answered HANDOFF_COMPLETE and blue is checking that the socket answers from green.
     verifying: bool = False
+    #: Green's notes from HANDOFF_CONFIRM, for the timeline and the promotion's reason.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -695,10 +697,11 @@ def _confirm(x: _Stepper, ev: ConfirmEv) -> None:
         x.begin_rollback(f"green did not start {_names(missing)} handed over in HANDOFF_ACTIVE")
         return
     extra = [n for n in f["adapters"] if n not in handed]
-    x.set_h(bake_started_at=ev.now, last_heartbeat_at=ev.now)
+    notes = tuple(_clip(n) for n in f.get("notes", []))
+    x.set_h(bake_started_at=ev.now, last_heartbeat_at=ev.now, notes=notes)
     dark = f" after a {duration(max(0, f['polling_at'] - h.paused_at))} dark window" if h.paused_at is not None else ""
-    also = f"; also started {_names(extra)}" if extra else ""
-    x.enter("baking", ev.now + h.bake_ms, f"green polling{dark}{also}")
+    also = f"; green also started {', '.join(extra)}" if extra else ""
+    x.enter("baking", ev.now + h.bake_ms, "; ".join([f"green polling{dark}{also}", *notes]))
 
 
 def _health(x: _Stepper, ev: HealthEv) -> None:
@@ -718,7 +721,7 @@ def _health(x: _Stepper, ev: HealthEv) -> None:
         x.begin_rollback(j.reason)
     elif x.s.deadline is not None and ev.now >= x.s.deadline:
         # The bake is over and this heartbeat proves green alive now: promote.
-        x.decide("promoted", promotion_reason(h.bake_ms, h.health, h.thresholds))
+        x.decide("promoted", promotion_reason(h.bake_ms, h.health, h.thresholds, h.notes))
 
 
 def _green_rollback(x: _Stepper, ev: GreenRollback) -> None:
@@ -778,7 +781,10 @@ def _takeover_checked(x: _Stepper, ev: TakeoverChecked) -> None:
         x.s = dataclasses.replace(x.s, deadline=None, last_verdict=record)
         x.fx += [Emit({"kind": "verdict", "record": record}), CloseGreen(), Exit()]
         return
-    who = f"pid {ev.answered_by}" if ev.answered_by is not None else (ev.detail or "nobody")
+    if ev.answered_by is None:
+        who = "no process"
+    else:
+        who = f"pid {ev.answered_by}{' (blue)' if ev.answered_by == x.s.self.pid else ''}"
     x.take_back(f"green (pid {h.green_pid}) answered HANDOFF_COMPLETE but the socket answers from {who}", True)
 
 

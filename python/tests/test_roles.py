@@ -228,7 +228,7 @@ class Handoffs(RoleCase):
         c.send({"v": 1, "type": "HANDOFF_COMPLETE", "handoff_id": "h1", "reason": "green owns the socket (it does not)"})
         record = await asyncio.wait_for(done, 5)
         self.assertEqual(record["verdict"], "rolled-back")
-        self.assertEqual(record["reason"], "green (pid 3003) answered HANDOFF_COMPLETE but the socket answers from pid 1001")
+        self.assertEqual(record["reason"], "green (pid 3003) answered HANDOFF_COMPLETE but the socket answers from pid 1001 (blue)")
         self.assertNotIn(3003, self.alive)  # killed: it believed it was promoted
         self.assertEqual(a.resumed_with, [{"telegram": telegram(90)}])
         self.assertEqual(read_verdict(self.home.path, "h1")["verdict"], "rolled-back")  # type: ignore[index]
