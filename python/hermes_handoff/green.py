@@ -19,7 +19,7 @@ from .hooks import Gateway
 from .ids import parse_handoff_id
 from .limits import DEFAULT_DEADLINES, Deadlines
 from .listen import socket_answers
-from .observer import welcome_pid
+from .observer import PROBE_MS, welcome_pid
 from .seam import Clock, PeerOs, RealOs, SystemClock, Timeout, wait_gone, within
 
 Hook = Callable[[], Awaitable[None]]
@@ -340,7 +340,7 @@ class Green:
         if f.blue_pid is not None:
             # A blue that is stopping may take a moment to exit: wait up to the grace period before judging it alive.
             if not await wait_gone(self._os, self._clock, f.blue_pid, grace):
-                answered, _ = await welcome_pid(self._socket_path, self._token, self._clock, 500)
+                answered, _ = await welcome_pid(self._socket_path, self._token, self._clock, PROBE_MS)
                 if answered == f.blue_pid:
                     await self._stand_down(f"blue (pid {f.blue_pid}) closed the handoff connection during {phase} and is still running")
                 # Alive by its pid but not serving the socket: a reused pid, or a blue that lost its listener.

@@ -153,7 +153,11 @@ class Observer:
         self._fail(PeerError("closed", "the handoff socket closed"))
 
 
-async def welcome_pid(socket_path: str, token: str, clock: Clock, timeout_ms: float = 2_000) -> tuple[int | None, str]:
+#: How long a probe waits for a WELCOME (blue checking green's takeover, green checking whether blue still serves).
+PROBE_MS = 2_000
+
+
+async def welcome_pid(socket_path: str, token: str, clock: Clock, timeout_ms: float = PROBE_MS) -> tuple[int | None, str]:
     """Whose WELCOME the socket answers with: (server_pid, "") or (None, why not), within `timeout_ms`."""
     try:
         obs = await Observer.connect(socket_path, token, timeout_ms=timeout_ms, clock=clock, client="hermes-handoff-py/probe")
