@@ -89,7 +89,7 @@ class TempHome:
     """A short temporary HERMES_HOME (Unix socket paths are limited to about 100 bytes)."""
 
     def __init__(self) -> None:
-        self.path = tempfile.mkdtemp(prefix="hh-", dir="/tmp")
+        self.path = tempfile.mkdtemp(prefix="hhpy-", dir="/tmp")
         self.socket = os.path.join(self.path, "run", "handoff.sock")
 
     def cleanup(self) -> None:
