@@ -1,0 +1,268 @@
+"""The reference gateway's program: blue when started plainly, green when HERMES_HANDOFF_ID is set.
+
+Same flags, faults, store and behaviour as `node dist/cli.js example-gateway`, so a Node blue can hand
+over to a Python green and back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import signal
+import sys
+from collections.abc import Mapping
+
+from hermes_handoff import (
+    AlreadyListening,
+    Baseline,
+    Blue,
+    Cursors,
+    Green,
+    HealthWindow,
+    Paused,
+    ReplyStats,
+    Serving,
+    StoreRef,
+    VerdictRecord,
+    read_verdict,
+    socket_path_from_env,
+    startup_role,
+    write_pid_file,
+)
+from hermes_handoff.files import read_pid_file
+from hermes_handoff.listen import socket_answers
+
+from .bot_api import BotApi, Update
+from .faults import BLUE_FAULTS, GREEN_FAULTS, ReplyGate, blue_on_phase, green_hooks
+from .store import STORE_SCHEMA, TranscriptStore
+from .telegram import TELEGRAM, AgentReply, TelegramAdapter
+
+USAGE = "gateway.py --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]"
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _Usage(message)
+
+
+class ReferenceGateway:
+    """The hermes_handoff.Gateway hooks over the reference gateway's adapters (Telegram-like for now)."""
+
+    def __init__(self, telegram: TelegramAdapter, store: TranscriptStore, stats: ReplyStats) -> None:
+        self.telegram = telegram
+        self._store = store
+        self._stats = stats
+
+    def adapters(self) -> list[str]:
+        """The adapters this gateway runs."""
+        return [TELEGRAM]
+
+    async def pause(self) -> Paused:
+        """Ends the polls, finishes the batch in hand; returns where it stopped."""
+        drained, paused_at = await self.telegram.pause()
+        return Paused(self.cursors(), drained, paused_at)
+
+    async def drain(self) -> None:
+        """Makes every recorded answer durable."""
+        self._store.flush()
+
+    async def resume(self, cursors: Cursors | None) -> int:
+        """Starts polling from the handed-over cursor, or from the store's position."""
+        c = (cursors or {}).get(TELEGRAM)
+        if c is not None and c["kind"] != "telegram":
+            raise ValueError(f"cursor {TELEGRAM!r} is a {c['kind']} cursor; expected a telegram one")
+        return await self.telegram.start(c if c is not None and c["kind"] == "telegram" else None)
+
+    def cursors(self) -> Cursors:
+        """Where polling stands."""
+        c = self.telegram.cursor()
+        return {} if c is None else {TELEGRAM: c}
+
+    def health(self) -> HealthWindow:
+        """The heartbeat window's counters."""
+        return self._stats.sample()
+
+    def baseline(self) -> Baseline:
+        """Blue's recent reply latency."""
+        return self._stats.baseline()
+
+
+async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
+    """Runs the reference gateway until it is replaced, rolled back or stopped; returns its exit code."""
+    parser = _Parser(prog="gateway.py", add_help=False)
+    parser.add_argument("--home")
+    parser.add_argument("--platform")
+    parser.add_argument("--init-ms", default="3000")
+    parser.add_argument("--fault")
+    parser.add_argument("--poll-timeout", default="25")
+
+    def bad(message: str) -> int:
+        sys.stderr.write(f"example-gateway: {message}\nusage: {USAGE}\n")
+        return 2
+
+    try:
+        args = parser.parse_args(argv)
+    except _Usage as e:
+        return bad(str(e))
+    home_arg = args.home or env.get("HERMES_HOME")
+    platform = args.platform
+    if not home_arg:
+        return bad("--home DIR (or HERMES_HOME) is required")
+    home: str = home_arg
+    if not platform or not platform.startswith(("http://", "https://")):
+        return bad("--platform must be an http(s) URL")
+    if not args.init_ms.isdigit():
+        return bad("--init-ms must be a whole number of milliseconds >= 0")
+    init_ms = int(args.init_ms)
+    try:
+        poll_timeout = float(args.poll_timeout)
+    except ValueError:
+        poll_timeout = -1
+    if not 0 <= poll_timeout <= 60:
+        return bad("--poll-timeout must be 0-60 seconds")
+    fault = args.fault or env.get("HERMES_HANDOFF_FAULT") or "none"
+    if fault not in GREEN_FAULTS:
+        return bad(f"--fault must be one of {', '.join(GREEN_FAULTS)}")
+    blue_fault = env.get("HERMES_BLUE_FAULT") or "none"
+    if blue_fault not in BLUE_FAULTS:
+        return bad(f"HERMES_BLUE_FAULT must be one of {', '.join(BLUE_FAULTS)}")
+    try:
+        start = startup_role(home, env)
+    except ValueError as e:
+        return bad(str(e))
+    runtime = env.get("HERMES_RUNTIME") or "legacy"
+    release = env.get("HERMES_RELEASE") or "dev"
+    socket_path = env.get("HERMES_SOCKET") or socket_path_from_env(home, dict(env))
+    role = "blue" if start.role == "blue" else "green"
+    pid = os.getpid()
+
+    def log(msg: str) -> None:
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        sys.stderr.write(f"{now} [gateway {role} pid {pid} {runtime}@{release} py] {msg}\n")
+
+    for d in ("run", "logs", "store"):
+        os.makedirs(os.path.join(home, d), mode=0o700, exist_ok=True)
+    if start.role == "exit":
+        # Restart rule: started again for a handoff that ended otherwise: nothing to do, and no failure.
+        log(start.reason)
+        return 0
+    if fault == "exit-at-start" and start.role == "green":
+        log("fault exit-at-start: exiting before connecting")
+        return 1
+
+    store = TranscriptStore(home)
+    gate = ReplyGate()
+    errors = {"on": False}
+
+    async def agent(u: Update) -> AgentReply:
+        gate.begin(u["update_id"])
+        text = u.get("message", {}).get("text", "")
+        return AgentReply("Sorry, something went wrong.", True) if errors["on"] else AgentReply(f"echo: {text}", False)
+
+    loop = asyncio.get_running_loop()
+    stats = ReplyStats(lambda: loop.time() * 1000)
+    api = BotApi(platform, "hermes-demo", f"{role}-{pid}")
+    telegram = TelegramAdapter(api, store, agent, stats, poll_timeout_s=poll_timeout, log=log, on_recorded=gate.end)
+    gateway = ReferenceGateway(telegram, store, stats)
+    store_ref: StoreRef = {"path": store.path, "schema": STORE_SCHEMA}
+
+    stopping: asyncio.Future[int] = loop.create_future()
+    current: list[Blue] = []
+
+    async def stop(sig: str) -> None:
+        # A graceful stop: finish in-flight work, stop polling, close the socket.
+        log(f"{sig}: stopping")
+        try:
+            await asyncio.wait_for(gateway.pause(), 5)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+            pass
+        for b in current:
+            await b.close()
+        if not stopping.done():
+            stopping.set_result(0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda s=sig: asyncio.ensure_future(stop(s.name)))
+
+    async def serve(blue: Blue) -> int:
+        current.append(blue)
+        done = asyncio.ensure_future(blue.wait())
+        await asyncio.wait((done, stopping), return_when=asyncio.FIRST_COMPLETED)
+        if done.done() and done.result().how == "replaced":
+            log("handoff complete: green serves; exiting")
+            telegram.close()
+        store.close()
+        return 0
+
+    def new_blue(last: VerdictRecord | None) -> Blue:
+        return Blue(
+            gateway,
+            home=home,
+            release=release,
+            runtime=runtime,
+            store=store_ref,
+            socket_path=socket_path,
+            takeover=True,
+            last_verdict=last,
+            log=log,
+            on_phase=blue_on_phase(blue_fault),
+            # Green may have written gateway.pid before it died: this process serves again.
+            on_reclaim=lambda: write_pid_file(home, pid),
+        )
+
+    if start.role in ("blue", "restart-blue"):
+        if await socket_answers(socket_path):
+            log(f"another gateway already listens on {socket_path}; not starting a second blue")
+            store.close()
+            return 1 if start.role == "blue" else 0
+        await asyncio.sleep(init_ms / 1000)
+        await telegram.start(None)
+        write_pid_file(home, pid)
+        blue = new_blue(start.verdict)
+        try:
+            await blue.start()
+        except AlreadyListening as e:
+            log(str(e))
+            telegram.close()
+            store.close()
+            return 1
+        log(f"serving (init {init_ms} ms)")
+        return await serve(blue)
+
+    assert start.handoff_id is not None
+    green = Green(
+        gateway,
+        home=home,
+        handoff_id=start.handoff_id,
+        release=release,
+        runtime=runtime,
+        store=store_ref,
+        socket_path=socket_path,
+        blue_pid=read_pid_file(home),
+        log=log,
+        hooks=green_hooks(fault, errors, gate),
+    )
+
+    async def initialise() -> None:
+        await asyncio.sleep(init_ms / 1000)
+        # Connections to the platform are part of start-up: open them now, not in the dark window.
+        try:
+            await telegram.warm()
+        except Exception as e:  # noqa: BLE001
+            log(f"warming the adapter failed: {e}")
+
+    result = await green.run(initialise)
+    if not isinstance(result, Serving):
+        log(f"handoff ended {result.verdict}: {result.reason}; exiting")
+        telegram.close()
+        store.close()
+        # A handoff that blue has ended is not a failure to restart for: only an unexplained one is.
+        return 0 if result.decided_by == "blue" or read_verdict(home, start.handoff_id) else 1
+    log(f"promoted ({result.how}): {result.verdict['reason']}")
+    return await serve(result.blue)

@@ -1,0 +1,50 @@
+"""What the roles need from the gateway: the hooks a gateway implements around its platform adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .cursors import Cursors
+from .health import Baseline, HealthWindow
+
+
+@dataclass(frozen=True)
+class Paused:
+    """Where the adapters stopped: the cursors to hand over, how many in-flight messages were finished, and when the polls ended."""
+
+    cursors: Cursors
+    drained: int
+    paused_at: int
+
+
+class Gateway(Protocol):
+    """The gateway's side of a handoff. Blue calls pause, drain, resume, baseline; green calls resume, cursors, health, pause, drain."""
+
+    def adapters(self) -> list[str]:
+        """Names of the adapters this gateway runs (HANDOFF_CONFIRM), e.g. ["telegram", "discord"]."""
+        ...
+
+    async def pause(self) -> Paused:
+        """Stops taking messages: ends every in-flight poll and starts none, finishes answering what was received, records it; returns where it stopped."""
+        ...
+
+    async def drain(self) -> None:
+        """Flushes in-memory state to the shared store and makes it durable (the plan's `_async_flush_memories`)."""
+        ...
+
+    async def resume(self, cursors: Cursors | None) -> int:
+        """Starts every adapter from `cursors` (None, or an absent adapter: the store's own position); returns the epoch ms of the first poll."""
+        ...
+
+    def cursors(self) -> Cursors:
+        """Where polling stands now: past every message answered and recorded, never past one that is not."""
+        ...
+
+    def health(self) -> HealthWindow:
+        """Reply counters since the previous call, which resets them (a HEALTH sample's window)."""
+        ...
+
+    def baseline(self) -> Baseline:
+        """This process's own recent reply latency (ReplyStats.baseline() computes it by the protocol's rule)."""
+        ...

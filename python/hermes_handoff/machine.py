@@ -1,0 +1,923 @@
+"""Blue's handoff state machine: step(state, event) -> (state, effects). Pure: no I/O, no clock, never raises.
+
+The same machine as the Node blue (`src/protocol/machine.ts`), with the round-2 decisions: typed cursors,
+the store-schema check on ACK, the CONFIRM adapter check, one reason per crash whatever wins the race,
+RESERVE of a decided id refused as `exists`, and blue checking green's takeover before it leaves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Union, cast
+
+from . import schema as s
+from .cursors import Cursors
+from .fmt import duration
+from .frames import (
+    PROTOCOL_VERSION,
+    ErrorCode,
+    ErrorFrame,
+    Event,
+    Frame,
+    HandoffAck,
+    HandoffComplete,
+    HandoffConfirm,
+    HandoffRollback,
+    HandoffStopped,
+    Health,
+    HealthSample,
+    Phase,
+    PhaseEvent,
+    Reserve,
+    State,
+    TimelineEntry,
+    Verdict,
+    VerdictRecord,
+)
+from .framing import MAX_LINE_BYTES
+from .health import NO_BASELINE, Baseline, Breaches, judge_sample, promotion_reason
+from .limits import DEADLINE_FIELDS, THRESHOLD_FIELDS, Deadlines, Thresholds, complete_deadlines, complete_thresholds
+from .text import clip as clip_units
+
+#: Longest reason or note the machine writes; what peers send may be longer, frames must stay valid.
+MAX_REASON = 1024
+#: Most bytes a verdict record may take, so EVENT and STATE frames carrying it fit one line.
+RECORD_BYTES = 40 * 1024
+#: How long blue gives its own check of green's takeover (a WELCOME from green's pid) before it takes back.
+TAKEOVER_CHECK_MS = 5_000
+
+
+@dataclass(frozen=True)
+class BlueSelf:
+    """Who blue is: fixed for the life of the process."""
+
+    pid: int
+    release: str
+    runtime: str
+    store_path: str
+    store_schema: int
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The handoff blue is running, from RESERVE to its verdict."""
+
+    id: str
+    release: str
+    runtime: str
+    bake_ms: int
+    thresholds: Thresholds
+    deadlines: Deadlines
+    started_at: int
+    green_pid: int | None = None
+    handed_over: bool = False
+    #: The cursors sent in HANDOFF_ACTIVE (what CONFIRM must cover).
+    handed: Cursors | None = None
+    #: The latest cursors blue knows: its own from the drain, then green's from each HEALTH.
+    cursors: Cursors | None = None
+    paused_at: int | None = None
+    polling_at: int | None = None
+    bake_started_at: int | None = None
+    last_heartbeat_at: int | None = None
+    breaches: Breaches = Breaches()
+    health: tuple[HealthSample, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    rollback_reason: str | None = None
+    #: The promoted record, written and sent with COMPLETE; final once green's takeover is checked.
+    pending: VerdictRecord | None = None
+    #: Green answered HANDOFF_COMPLETE and blue is checking that the socket answers from green.
+    verifying: bool = False
+    #: Green's notes from HANDOFF_CONFIRM, for the timeline and the promotion's reason.
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlueState:
+    """Everything blue's loop knows."""
+
+    phase: Phase
+    #: When the current phase times out (epoch ms), or None.
+    deadline: int | None
+    self: BlueSelf
+    baseline: Baseline
+    handoff: Handoff | None
+    last_verdict: VerdictRecord | None
+
+
+def initial_state(me: BlueSelf, last: VerdictRecord | None = None) -> BlueState:
+    """The state of a blue that has just started serving."""
+    return BlueState("idle", None, me, NO_BASELINE, None, last)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReserveEv:
+    """An observer's RESERVE; `existing_verdict` is the verdict already on file for its id, if any."""
+
+    now: int
+    frame: Reserve
+    existing_verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class GreenHello:
+    """A HELLO with role green and a valid token."""
+
+    now: int
+    handoff_id: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class AckEv:
+    """Green's HANDOFF_ACK."""
+
+    now: int
+    frame: HandoffAck
+
+
+@dataclass(frozen=True)
+class Drained:
+    """Blue's drain finished: where it stopped."""
+
+    now: int
+    cursors: Cursors
+    drained: int
+    paused_at: int
+
+
+@dataclass(frozen=True)
+class DrainFailed:
+    """Blue's drain raised: blue cannot hand over."""
+
+    now: int
+    error: str
+
+
+@dataclass(frozen=True)
+class ConfirmEv:
+    """Green's HANDOFF_CONFIRM."""
+
+    now: int
+    frame: HandoffConfirm
+
+
+@dataclass(frozen=True)
+class HealthEv:
+    """Green's HEALTH."""
+
+    now: int
+    frame: Health
+
+
+@dataclass(frozen=True)
+class GreenRollback:
+    """Green's own HANDOFF_ROLLBACK."""
+
+    now: int
+    frame: HandoffRollback
+
+
+@dataclass(frozen=True)
+class StoppedEv:
+    """Green's HANDOFF_STOPPED."""
+
+    now: int
+    frame: HandoffStopped
+
+
+@dataclass(frozen=True)
+class GreenComplete:
+    """Green's answer HANDOFF_COMPLETE: it says it owns the socket."""
+
+    now: int
+    frame: HandoffComplete
+
+
+@dataclass(frozen=True)
+class TakeoverChecked:
+    """Blue's own look at the socket after green's answer: whose WELCOME came back (`answered_by`), else `detail`."""
+
+    now: int
+    answered_by: int | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class GreenClosed:
+    """Green's connection closed; `green_alive` is whether its pid still ran when judged."""
+
+    now: int
+    green_alive: bool
+
+
+@dataclass(frozen=True)
+class AbortEv:
+    """An observer's ABORT."""
+
+    now: int
+    handoff_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BaselineEv:
+    """Blue's own recent behaviour, taken just before a RESERVE."""
+
+    now: int
+    baseline: Baseline
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The periodic check: the time, and whether green's pid is alive."""
+
+    now: int
+    green_alive: bool
+
+
+BlueEvent = Union[
+    ReserveEv, GreenHello, AckEv, Drained, DrainFailed, ConfirmEv, HealthEv, GreenRollback, StoppedEv,
+    GreenComplete, TakeoverChecked, GreenClosed, AbortEv, BaselineEv, Tick,
+]
+
+# --- effects -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Send `frame` on the connection that caused the event."""
+
+    frame: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ReplyClose:
+    """Send `frame` on that connection, then close it."""
+
+    frame: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ToGreen:
+    """Send `frame` to green."""
+
+    frame: dict[str, object]
+
+
+@dataclass(frozen=True)
+class AdoptGreen:
+    """The connection that sent the event is green's from now on."""
+
+
+@dataclass(frozen=True)
+class CloseGreen:
+    """Close green's connection."""
+
+
+@dataclass(frozen=True)
+class Drain:
+    """Stop polling, finish in-flight work, flush; then report Drained (or DrainFailed)."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Poll again, from `cursors` when given, else from blue's own position."""
+
+    cursors: Cursors | None
+
+
+@dataclass(frozen=True)
+class StopGreen:
+    """Wait `grace_ms` for green's pid to go, then SIGTERM, wait 2 s, then SIGKILL."""
+
+    pid: int
+    grace_ms: int
+
+
+@dataclass(frozen=True)
+class KillGreen:
+    """SIGKILL green now; the next Resume waits (up to 2 s) until it is gone."""
+
+    pid: int
+
+
+@dataclass(frozen=True)
+class ReclaimSocket:
+    """Bind a fresh path and rename it over the socket again (green may have taken it)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """Write the verdict file."""
+
+    record: VerdictRecord
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Send `event` to every subscriber."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class CheckTakeover:
+    """Connect to the socket as an observer and report whose WELCOME answers (TakeoverChecked)."""
+
+    pid: int
+
+
+@dataclass(frozen=True)
+class Exit:
+    """The promotion is final: blue stops listening and leaves."""
+
+
+BlueEffect = Union[
+    Reply, ReplyClose, ToGreen, AdoptGreen, CloseGreen, Drain, Resume, StopGreen, KillGreen, ReclaimSocket,
+    Record, Emit, CheckTakeover, Exit,
+]
+
+
+@dataclass
+class Step:
+    """The next state and the effects to run, in order."""
+
+    state: BlueState
+    effects: list[BlueEffect] = field(default_factory=list)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _clip(text: str) -> str:
+    return clip_units(text, MAX_REASON)
+
+
+def json_bytes(value: object) -> int:
+    """Bytes of `value` as a frame encodes it."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace"))
+
+
+def thin(items: list[HealthSample], max_bytes: int) -> list[HealthSample]:
+    """Evenly spaced items (the last always among them) whose JSON takes at most `max_bytes`."""
+    total = json_bytes(items)
+    if total <= max_bytes:
+        return list(items)
+    n = (len(items) * max_bytes) // total
+    while True:
+        if n <= 0:
+            return []
+        if n == 1:
+            picked = [items[-1]]
+        else:
+            picked = [items[int((i * (len(items) - 1)) / (n - 1) + 0.5)] for i in range(n)]
+        if json_bytes(picked) <= max_bytes:
+            return picked
+        n = int(n * 0.9)
+
+
+def fit_record(r: VerdictRecord) -> VerdictRecord:
+    """The record with its samples thinned, when needed, to fit RECORD_BYTES."""
+    out: dict[str, object] = dict(r)
+    out["health"] = []
+    rest = json_bytes(out)
+    out["health"] = thin(r["health"], max(0, RECORD_BYTES - rest))
+    return cast(VerdictRecord, out)
+
+
+def _err(code: ErrorCode, message: str, frame: str, fatal: bool = False) -> dict[str, object]:
+    e: ErrorFrame = {"v": PROTOCOL_VERSION, "type": "ERROR", "code": code, "message": message, "frame": frame, "fatal": fatal}
+    return cast(dict[str, object], e)
+
+
+def _frame(f: Frame) -> dict[str, object]:
+    return cast(dict[str, object], f)
+
+
+class _Stepper:
+    """One step in progress: the state being built and the effects so far."""
+
+    def __init__(self, state: BlueState, now: int) -> None:
+        self.s = state
+        self.now = now
+        self.fx: list[BlueEffect] = []
+
+    @property
+    def h(self) -> Handoff:
+        assert self.s.handoff is not None
+        return self.s.handoff
+
+    def set_h(self, **changes: object) -> None:
+        self.s = dataclasses.replace(self.s, handoff=dataclasses.replace(self.h, **changes))
+
+    def enter(self, phase: Phase, deadline: int | None, long_note: str | None = None) -> None:
+        note = None if long_note is None else _clip(long_note)
+        self.s = dataclasses.replace(self.s, phase=phase, deadline=deadline)
+        if self.s.handoff is not None:
+            entry: TimelineEntry = {"phase": phase, "at": self.now}
+            if note:
+                entry["note"] = note
+            self.set_h(timeline=self.h.timeline + (entry,))
+            ev: PhaseEvent = {"kind": "phase", "handoff_id": self.h.id, "phase": phase, "at": self.now}
+            if note:
+                ev["note"] = note
+            self.fx.append(Emit(ev))
+
+    def decide(self, verdict: Verdict, long_reason: str) -> None:
+        """Ends the handoff with a verdict; blue serves again unless promoted."""
+        reason = _clip(long_reason)
+        self.enter("complete" if verdict == "promoted" else "idle", None, f"{verdict}: {reason}")
+        h = self.h
+        dark: int | None = None
+        if h.paused_at is not None and h.polling_at is not None:
+            dark = max(0, h.polling_at - h.paused_at)
+        elif h.paused_at is not None and verdict != "promoted":
+            # Rolled back before CONFIRM: the dark window ends when blue polls again, at once (decision 9).
+            dark = max(0, self.now - h.paused_at)
+        record = fit_record(
+            {
+                "v": PROTOCOL_VERSION,
+                "handoff_id": h.id,
+                "verdict": verdict,
+                "reason": reason,
+                "release": h.release,
+                "runtime": h.runtime,
+                "blue_pid": self.s.self.pid,
+                "green_pid": h.green_pid,
+                "decided_by": "blue",
+                "decided_at": self.now,
+                "dark_window_ms": dark,
+                "timeline": list(h.timeline[-256:]),
+                "health": list(h.health[-4096:]),
+            }
+        )
+        if verdict == "promoted":
+            # Not final yet: blue stays, paused, until green answers that it owns the socket (or is gone).
+            self.set_h(pending=record)
+            self.s = dataclasses.replace(self.s, deadline=self.now + h.deadlines["takeover_ms"])
+            complete: HandoffComplete = {"v": PROTOCOL_VERSION, "type": "HANDOFF_COMPLETE", "handoff_id": h.id, "reason": reason}
+            self.fx += [Record(record), ToGreen(_frame(complete))]
+        else:
+            self.fx += [Record(record), Emit({"kind": "verdict", "record": record})]
+            self.s = dataclasses.replace(self.s, last_verdict=record, handoff=None)
+
+    def rollback_frame(self, reason: str) -> ToGreen:
+        rb: HandoffRollback = {"v": PROTOCOL_VERSION, "type": "HANDOFF_ROLLBACK", "handoff_id": self.h.id, "reason": reason}
+        return ToGreen(_frame(rb))
+
+    def fail_before_handover(self, long_reason: str, resume: bool) -> None:
+        """Green never got cursors: tell it to go, make sure it goes, decide failed."""
+        reason = _clip(long_reason)
+        h = self.h
+        self.fx += [self.rollback_frame(reason), CloseGreen()]
+        if h.green_pid is not None:
+            self.fx.append(StopGreen(h.green_pid, h.deadlines["rollback_grace_ms"]))
+        if resume:
+            self.fx.append(Resume(None))
+        self.decide("failed", reason)
+
+    def begin_rollback(self, long_reason: str) -> None:
+        """Green may be polling: ask it to stop and wait for it (bounded by the grace period)."""
+        reason = _clip(long_reason)
+        self.set_h(rollback_reason=reason)
+        self.fx.append(self.rollback_frame(reason))
+        self.enter("rolling-back", self.now + self.h.deadlines["rollback_grace_ms"], reason)
+
+    def finish_rollback(self, cursors: Cursors | None, extra: str | None = None) -> None:
+        h = self.h
+        self.fx += [Resume(cursors if cursors is not None else h.cursors), CloseGreen()]
+        reason = h.rollback_reason or "rolled back"
+        self.decide("rolled-back", f"{reason}; {extra}" if extra else reason)
+
+    def take_back(self, reason: str, green_alive: bool) -> None:
+        """After COMPLETE, with no (true) answer from green: kill it if alive, take the socket back, resume, decide."""
+        h = self.h
+        if green_alive and h.green_pid is not None:
+            self.fx.append(KillGreen(h.green_pid))
+        self.fx += [CloseGreen(), ReclaimSocket(), Resume(h.cursors)]
+        self.set_h(pending=None, verifying=False)
+        self.decide("rolled-back", reason)
+
+    def reply(self, frame: dict[str, object]) -> None:
+        self.fx.append(Reply(frame))
+
+    def unknown_handoff(self, frame: str, id_: str) -> None:
+        current = self.s.handoff.id if self.s.handoff else None
+        self.reply(_err("unknown_handoff", _clip(f"{frame} names handoff {id_}; the current handoff is {current}"), frame))
+
+    def wrong_phase(self, frame: str) -> None:
+        h = self.s.handoff
+        where = f"handoff {h.id} is {self.s.phase}" if h else f"blue is {self.s.phase}"
+        self.reply(_err("wrong_phase", f"{frame} is not accepted now: {where}", frame))
+
+    def done(self) -> Step:
+        return Step(self.s, self.fx)
+
+
+def _exited(alive: bool, closed: str) -> str:
+    return closed if alive else "exited"
+
+
+# --- the step ----------------------------------------------------------------------------------
+
+
+def step(state: BlueState, ev: BlueEvent) -> Step:
+    """The handoff state machine of blue: (state, event) -> (state, effects). Pure; never raises on any event."""
+    x = _Stepper(state, ev.now)
+    if isinstance(ev, Tick):
+        _tick(x, ev)
+    elif isinstance(ev, BaselineEv):
+        # Only between handoffs: a refused RESERVE must not move the yardstick of the bake under way.
+        if x.s.phase == "idle":
+            x.s = dataclasses.replace(x.s, baseline=ev.baseline)
+    elif isinstance(ev, ReserveEv):
+        _reserve(x, ev)
+    elif isinstance(ev, GreenHello):
+        _green_hello(x, ev)
+    elif isinstance(ev, AckEv):
+        _ack(x, ev)
+    elif isinstance(ev, Drained):
+        _drained(x, ev)
+    elif isinstance(ev, DrainFailed):
+        if x.s.handoff is not None and x.s.phase == "draining":
+            x.fail_before_handover(f"blue could not finish in-flight work: {ev.error}", True)
+    elif isinstance(ev, ConfirmEv):
+        _confirm(x, ev)
+    elif isinstance(ev, HealthEv):
+        _health(x, ev)
+    elif isinstance(ev, GreenRollback):
+        _green_rollback(x, ev)
+    elif isinstance(ev, StoppedEv):
+        _stopped(x, ev)
+    elif isinstance(ev, GreenComplete):
+        _green_complete(x, ev)
+    elif isinstance(ev, TakeoverChecked):
+        _takeover_checked(x, ev)
+    elif isinstance(ev, GreenClosed):
+        _green_closed(x, ev)
+    elif isinstance(ev, AbortEv):
+        _abort(x, ev)
+    return x.done()
+
+
+def _reserve(x: _Stepper, ev: ReserveEv) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if x.s.phase != "idle" or h is not None:
+        what = f"handoff {h.id} is {x.s.phase}" if h else f"blue is {x.s.phase}"
+        x.reply(_err("busy", f"{what}; one handoff at a time", "RESERVE"))
+        return
+    if ev.existing_verdict is not None:
+        x.reply(_err("exists", f"handoff {f['handoff_id']} already has a verdict ({ev.existing_verdict}); mint a new id", "RESERVE"))
+        return
+    # The frame was validated on the wire; an event built by hand may not have been, and step never raises.
+    try:
+        dl = s.partial(DEADLINE_FIELDS)(f.get("deadlines", {}), ("deadlines",))
+        th = s.partial(THRESHOLD_FIELDS)(f.get("thresholds", {}), ("thresholds",))
+        assert isinstance(dl, dict) and isinstance(th, dict)
+        deadlines = complete_deadlines(dl)
+        if deadlines["rollback_grace_ms"] < deadlines["drain_ms"]:
+            raise s.Invalid(("deadlines", "rollback_grace_ms"), f"must be at least drain_ms ({deadlines['drain_ms']})")
+    except s.Invalid as e:
+        x.fx.append(ReplyClose(_err("bad_frame", _clip(f"RESERVE: {e.where()}: {e.message}"), "RESERVE", True)))
+        return
+    thresholds = complete_thresholds(th)
+    x.s = dataclasses.replace(
+        x.s,
+        handoff=Handoff(
+            id=f["handoff_id"],
+            release=f["release"],
+            runtime=f["runtime"],
+            bake_ms=f["bake_ms"],
+            thresholds=thresholds,
+            deadlines=deadlines,
+            started_at=ev.now,
+        ),
+    )
+    x.enter("reserved", ev.now + deadlines["claim_ms"], f"release {f['release']}, runtime {f['runtime']}")
+    x.reply(
+        {
+            "v": PROTOCOL_VERSION,
+            "type": "RESERVED",
+            "handoff_id": f["handoff_id"],
+            "expires_at": ev.now + deadlines["claim_ms"],
+            "thresholds": dict(thresholds),
+            "deadlines": dict(deadlines),
+        }
+    )
+
+
+def _green_hello(x: _Stepper, ev: GreenHello) -> None:
+    h = x.s.handoff
+    if x.s.phase != "reserved" or h is None or h.id != ev.handoff_id:
+        if h is None:
+            why = "no handoff is reserved"
+        elif h.id != ev.handoff_id:
+            why = f"no reservation for handoff {ev.handoff_id}"
+        else:
+            why = f"handoff {h.id} is already claimed ({x.s.phase})"
+        x.fx.append(ReplyClose(_err("busy", why, "HELLO", True)))
+        return
+    x.set_h(green_pid=ev.pid)
+    me = x.s.self
+    init: dict[str, object] = {
+        "v": PROTOCOL_VERSION,
+        "type": "HANDOFF_INIT",
+        "handoff_id": h.id,
+        "blue_pid": me.pid,
+        "release": me.release,
+        "runtime": me.runtime,
+        "store": {"path": me.store_path, "schema": me.store_schema},
+        "bake_ms": h.bake_ms,
+        "deadlines": dict(h.deadlines),
+    }
+    x.fx += [AdoptGreen(), ToGreen(init)]
+    x.enter("init", ev.now + h.deadlines["ack_ms"], f"green pid {ev.pid}")
+
+
+def _ack(x: _Stepper, ev: AckEv) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if h is not None and f["handoff_id"] != h.id:
+        return x.unknown_handoff("HANDOFF_ACK", f["handoff_id"])
+    if h is None or x.s.phase != "init":
+        return x.wrong_phase("HANDOFF_ACK")
+    schema = x.s.self.store_schema
+    if f["release"] != h.release:
+        x.fail_before_handover(f"green reports release {f['release']}, expected {h.release}", False)
+    elif f["runtime"] != h.runtime:
+        x.fail_before_handover(f"green reports runtime {f['runtime']}, expected {h.runtime}", False)
+    elif f["store_schema"] != schema:
+        # Decision 2: blue never paused, so nothing to resume.
+        x.fail_before_handover(f"green reads store schema {f['store_schema']}; blue's store is schema {schema}", False)
+    else:
+        x.set_h(green_pid=f["pid"])
+        x.enter("draining", ev.now + h.deadlines["drain_ms"], f"green ready after {duration(f['init_ms'])}")
+        x.fx.append(Drain())
+
+
+def _drained(x: _Stepper, ev: Drained) -> None:
+    h = x.s.handoff
+    if h is None or x.s.phase != "draining":
+        return  # late: the drain was abandoned
+    x.set_h(cursors=ev.cursors, handed=ev.cursors, paused_at=ev.paused_at, handed_over=True)
+    active: dict[str, object] = {
+        "v": PROTOCOL_VERSION,
+        "type": "HANDOFF_ACTIVE",
+        "handoff_id": h.id,
+        "cursors": dict(ev.cursors),
+        "drained": ev.drained,
+        "paused_at": ev.paused_at,
+    }
+    x.fx.append(ToGreen(active))
+    x.enter("active", ev.now + h.deadlines["confirm_ms"], f"{ev.drained} in-flight finished")
+
+
+def _names(names: list[str]) -> str:
+    return ("adapter " if len(names) == 1 else "adapters ") + ", ".join(names)
+
+
+def _confirm(x: _Stepper, ev: ConfirmEv) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if h is not None and f["handoff_id"] != h.id:
+        return x.unknown_handoff("HANDOFF_CONFIRM", f["handoff_id"])
+    if h is None or x.s.phase != "active":
+        return x.wrong_phase("HANDOFF_CONFIRM")
+    x.set_h(polling_at=f["polling_at"])
+    handed = list(h.handed or {})
+    missing = [n for n in handed if n not in f["adapters"]]
+    if missing:
+        # Decision 6: a platform handed over and not started would go unanswered.
+        x.begin_rollback(f"green did not start {_names(missing)} handed over in HANDOFF_ACTIVE")
+        return
+    extra = [n for n in f["adapters"] if n not in handed]
+    notes = tuple(_clip(n) for n in f.get("notes", []))
+    x.set_h(bake_started_at=ev.now, last_heartbeat_at=ev.now, notes=notes)
+    dark = f" after a {duration(max(0, f['polling_at'] - h.paused_at))} dark window" if h.paused_at is not None else ""
+    also = f"; green also started {', '.join(extra)}" if extra else ""
+    x.enter("baking", ev.now + h.bake_ms, "; ".join([f"green polling{dark}{also}", *notes]))
+
+
+def _health(x: _Stepper, ev: HealthEv) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    # Heartbeats still count while rolling back: green may poll until it stops, and blue resumes from its latest cursors.
+    if h is None or x.s.phase not in ("baking", "active", "rolling-back") or f["handoff_id"] != h.id:
+        return
+    x.set_h(last_heartbeat_at=ev.now, cursors=f["cursors"], health=(h.health + (f["sample"],))[-4096:])
+    x.fx.append(Emit({"kind": "health", "handoff_id": h.id, "sample": f["sample"]}))
+    if x.s.phase != "baking":
+        return
+    h = x.h
+    j = judge_sample(f["sample"], x.s.baseline, h.thresholds, h.breaches)
+    x.set_h(breaches=j.breaches)
+    if j.reason is not None:
+        x.begin_rollback(j.reason)
+    elif x.s.deadline is not None and ev.now >= x.s.deadline:
+        # The bake is over and this heartbeat proves green alive now: promote.
+        x.decide("promoted", promotion_reason(h.bake_ms, h.health, h.thresholds, h.notes))
+
+
+def _green_rollback(x: _Stepper, ev: GreenRollback) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if h is not None and f["handoff_id"] != h.id:
+        return x.unknown_handoff("HANDOFF_ROLLBACK", f["handoff_id"])
+    if h is None or x.s.phase not in ("init", "draining", "active", "baking", "rolling-back"):
+        return x.wrong_phase("HANDOFF_ROLLBACK")
+    reason = f"green rolled back: {f['reason']}"
+    if h.green_pid is not None:
+        x.fx.append(StopGreen(h.green_pid, h.deadlines["rollback_grace_ms"]))
+    if not h.handed_over:
+        x.fx.append(CloseGreen())
+        if x.s.phase == "draining":
+            x.fx.append(Resume(None))
+        x.decide("failed", reason)
+    else:
+        if h.rollback_reason is None:
+            x.set_h(rollback_reason=_clip(reason))
+        x.finish_rollback(f.get("cursors"))
+
+
+def _stopped(x: _Stepper, ev: StoppedEv) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if h is not None and f["handoff_id"] != h.id:
+        return x.unknown_handoff("HANDOFF_STOPPED", f["handoff_id"])
+    if h is None or x.s.phase != "rolling-back":
+        return x.wrong_phase("HANDOFF_STOPPED")
+    if h.green_pid is not None:
+        x.fx.append(StopGreen(h.green_pid, h.deadlines["rollback_grace_ms"]))
+    x.finish_rollback(f["cursors"])
+
+
+def _green_complete(x: _Stepper, ev: GreenComplete) -> None:
+    f = ev.frame
+    h = x.s.handoff
+    if h is not None and f["handoff_id"] != h.id:
+        return x.unknown_handoff("HANDOFF_COMPLETE", f["handoff_id"])
+    if h is None or x.s.phase != "complete" or h.pending is None or h.verifying or h.green_pid is None:
+        return x.wrong_phase("HANDOFF_COMPLETE")
+    # Decision 5: before leaving, blue sees for itself that the socket answers from green.
+    x.set_h(verifying=True)
+    x.s = dataclasses.replace(x.s, deadline=ev.now + TAKEOVER_CHECK_MS)
+    x.fx.append(CheckTakeover(h.green_pid))
+
+
+def _takeover_checked(x: _Stepper, ev: TakeoverChecked) -> None:
+    h = x.s.handoff
+    if h is None or x.s.phase != "complete" or not h.verifying or h.pending is None:
+        return
+    if ev.answered_by is not None and ev.answered_by == h.green_pid:
+        # Green owns the socket and serves: the promotion is final and blue leaves.
+        record = h.pending
+        x.set_h(pending=None, verifying=False)
+        x.s = dataclasses.replace(x.s, deadline=None, last_verdict=record)
+        x.fx += [Emit({"kind": "verdict", "record": record}), CloseGreen(), Exit()]
+        return
+    if ev.answered_by is None:
+        who = "no process"
+    else:
+        who = f"pid {ev.answered_by}{' (blue)' if ev.answered_by == x.s.self.pid else ''}"
+    x.take_back(f"green (pid {h.green_pid}) answered HANDOFF_COMPLETE but the socket answers from {who}", True)
+
+
+def _green_closed(x: _Stepper, ev: GreenClosed) -> None:
+    h = x.s.handoff
+    if h is None:
+        return
+    pid = h.green_pid
+    alive = ev.green_alive
+    # Decision 7: one reason per crash in every phase, by whether the pid is gone when judged.
+    if x.s.phase == "init":
+        x.fail_before_handover(f"green (pid {pid}) {_exited(alive, 'closed the connection')} before HANDOFF_ACK", False)
+    elif x.s.phase == "draining":
+        x.fail_before_handover(f"green (pid {pid}) {_exited(alive, 'closed the connection')} while blue was draining", True)
+    elif x.s.phase in ("active", "baking"):
+        when = "the handover" if x.s.phase == "active" else "the bake"
+        x.begin_rollback(f"green (pid {pid}) {_exited(alive, 'closed the handoff connection')} during {when}")
+
+
+def _abort(x: _Stepper, ev: AbortEv) -> None:
+    h = x.s.handoff
+    if h is None or h.id != ev.handoff_id:
+        msg = f"the current handoff is {h.id}" if h else "no handoff is under way"
+        x.reply(_err("unknown_handoff", msg, "ABORT"))
+        return
+    if x.s.phase == "complete":
+        return x.wrong_phase("ABORT")
+    reason = f"aborted: {ev.reason}"
+    x.reply({"v": PROTOCOL_VERSION, "type": "ABORTING", "handoff_id": h.id, "phase": x.s.phase})
+    if x.s.phase == "reserved":
+        x.decide("failed", reason)
+    elif x.s.phase == "init":
+        x.fail_before_handover(reason, False)
+    elif x.s.phase == "draining":
+        x.fail_before_handover(reason, True)
+    elif x.s.phase in ("active", "baking"):
+        x.begin_rollback(reason)
+
+
+def _tick(x: _Stepper, ev: Tick) -> None:
+    h = x.s.handoff
+    if h is None:
+        return
+    pid = h.green_pid
+    gone = pid is not None and not ev.green_alive
+    due = x.s.deadline is not None and ev.now >= x.s.deadline
+    d = h.deadlines
+    phase = x.s.phase
+    if phase == "reserved":
+        if due:
+            x.decide("failed", f"no green claimed handoff {h.id} within {duration(d['claim_ms'])}")
+    elif phase == "init":
+        if gone:
+            x.fail_before_handover(f"green (pid {pid}) exited before HANDOFF_ACK", False)
+        elif due:
+            x.fail_before_handover(f"green did not send HANDOFF_ACK within {duration(d['ack_ms'])}", False)
+    elif phase == "draining":
+        if gone:
+            x.fail_before_handover(f"green (pid {pid}) exited while blue was draining", True)
+        elif due:
+            x.fail_before_handover(f"blue could not finish in-flight work within {duration(d['drain_ms'])}", True)
+    elif phase == "active":
+        if gone:
+            x.begin_rollback(f"green (pid {pid}) exited during the handover")
+        elif due:
+            x.begin_rollback(f"green did not send HANDOFF_CONFIRM within {duration(d['confirm_ms'])}")
+    elif phase == "baking":
+        age = ev.now - (h.last_heartbeat_at if h.last_heartbeat_at is not None else ev.now)
+        limit = h.thresholds["max_heartbeat_age_ms"]
+        if gone:
+            x.begin_rollback(f"green (pid {pid}) exited during the bake")
+        elif age > limit:
+            x.begin_rollback(f"no HEALTH from green for {duration(age, limit)} (limit {duration(limit)})")
+        # At the bake's end blue waits for one more HEALTH rather than promote a green that may have hung
+        # since its last one; the heartbeat-age limit above bounds that wait.
+    elif phase == "rolling-back":
+        if not ev.green_alive:
+            x.finish_rollback(None)
+        elif due:
+            if pid is not None:
+                x.fx.append(KillGreen(pid))
+            x.finish_rollback(None, f"green did not stop within {duration(d['rollback_grace_ms'])} and was killed")
+    elif phase == "complete":
+        # COMPLETE was sent and green has not shown that it owns the socket: if it died or went silent,
+        # nobody would serve. Blue takes the socket back and resumes from green's last cursors.
+        if x.s.deadline is None or pid is None or h.pending is None:
+            return
+        if h.verifying:
+            if due:
+                x.take_back(
+                    f"green (pid {pid}) answered HANDOFF_COMPLETE but the socket did not answer within "
+                    f"{duration(TAKEOVER_CHECK_MS)}",
+                    ev.green_alive,
+                )
+        elif gone:
+            x.take_back(f"green (pid {pid}) exited after HANDOFF_COMPLETE before taking over the socket", False)
+        elif due:
+            x.take_back(
+                f"green (pid {pid}) did not take over the socket within {duration(d['takeover_ms'])} "
+                "of HANDOFF_COMPLETE and was killed",
+                True,
+            )
+
+
+def view(st: BlueState) -> State:
+    """The STATE frame an observer gets for this state; it always fits one line."""
+    h = st.handoff
+    last = fit_record(st.last_verdict) if st.last_verdict is not None else None
+    frame: State = {
+        "v": PROTOCOL_VERSION,
+        "type": "STATE",
+        "phase": st.phase,
+        "server_pid": st.self.pid,
+        "release": st.self.release,
+        "runtime": st.self.runtime,
+        "handoff": (
+            {
+                "id": h.id,
+                "release": h.release,
+                "runtime": h.runtime,
+                "bake_ms": h.bake_ms,
+                "green_pid": h.green_pid,
+                "started_at": h.started_at,
+                "bake_started_at": h.bake_started_at,
+            }
+            if h
+            else None
+        ),
+        "timeline": list(h.timeline) if h else (list(last["timeline"]) if last else []),
+        "health": [],
+        "last_verdict": last,
+    }
+    # The live samples get what room the rest leaves (a margin for the envelope).
+    if h is not None:
+        frame["health"] = thin(list(h.health[-256:]), max(0, MAX_LINE_BYTES - 256 - json_bytes(frame)))
+    return frame

@@ -1,0 +1,141 @@
+"""End to end: the fake platform (Node) + the Python reference gateway as blue and as green, a promotion and a
+rollback under load, then the platform's own accounting: nothing lost, nothing answered twice."""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+import unittest
+import urllib.request
+from typing import Any
+
+from hermes_handoff import Observer, PeerError, read_token, spawn_green
+
+from .support import TempHome
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.path.join(REPO, "dist", "cli.js")
+GATEWAY = os.path.join(REPO, "python", "examples", "gateway.py")
+NODE = shutil.which("node")
+
+
+def stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url + "/stats", timeout=5) as r:
+        out = json.loads(r.read())
+    assert isinstance(out, dict)
+    return out
+
+
+def set_rate(url: str, rate: float) -> None:
+    req = urllib.request.Request(url + "/control/rate", json.dumps({"rate": rate}).encode(), {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        r.read()
+
+
+@unittest.skipUnless(NODE and os.path.exists(CLI), "needs node and dist/cli.js (npm run build) for the fake platform")
+class PythonBlueAndGreen(unittest.IsolatedAsyncioTestCase):
+    async def asyncSetUp(self) -> None:
+        self.home = TempHome()
+        self.procs: list[asyncio.subprocess.Process] = []
+        assert NODE is not None
+        self.platform = await asyncio.create_subprocess_exec(
+            NODE, CLI, "fake-platform", "--port", "0", "--rate", "20", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        self.procs.append(self.platform)
+        assert self.platform.stdout is not None
+        self.url = (await asyncio.wait_for(self.platform.stdout.readline(), 15)).decode().strip()
+        self.assertTrue(self.url.startswith("http://127.0.0.1:"), self.url)
+
+    async def asyncTearDown(self) -> None:
+        for p in reversed(self.procs):
+            if p.returncode is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(p.wait(), 10)
+                except asyncio.TimeoutError:
+                    p.kill()
+                    await p.wait()
+        self.home.cleanup()
+
+    def gateway_args(self) -> list[str]:
+        return [sys.executable, GATEWAY, "--home", self.home.path, "--platform", self.url, "--init-ms", "300", "--poll-timeout", "2"]
+
+    async def observer(self, deadline_s: float = 15) -> Observer:
+        end = asyncio.get_running_loop().time() + deadline_s
+        while True:
+            token = read_token(self.home.socket)
+            if token:
+                try:
+                    return await Observer.connect(self.home.socket, token, timeout_ms=2000)
+                except PeerError:
+                    pass
+            if asyncio.get_running_loop().time() > end:
+                raise AssertionError("the gateway never answered on its socket")
+            await asyncio.sleep(0.05)
+
+    async def handoff(self, handoff_id: str, release: str, bake_ms: int, *extra: str) -> tuple[dict[str, Any], asyncio.subprocess.Process]:
+        obs = await self.observer()
+        verdict: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+        def on_event(e: Any) -> None:
+            if e["kind"] == "verdict" and not verdict.done():
+                verdict.set_result(e["record"])
+
+        await obs.subscribe(on_event)
+        await obs.reserve(handoff_id, release, "claw", bake_ms, deadlines={"heartbeat_ms": 200})
+        green = await spawn_green(
+            [*self.gateway_args(), *extra],
+            {"HERMES_HANDOFF_ID": handoff_id, "HERMES_RELEASE": release, "HERMES_RUNTIME": "claw"},
+            log_path=os.path.join(self.home.path, f"green-{handoff_id}.log"),
+        )
+        self.procs.append(green)
+        try:
+            record = await asyncio.wait_for(verdict, 40)
+        finally:
+            obs.close()
+        return record, green
+
+    async def test_promotion_then_rollback_loses_nothing(self) -> None:
+        with open(os.path.join(self.home.path, "blue.log"), "wb") as log:
+            blue = await asyncio.create_subprocess_exec(
+                *self.gateway_args(), env={**os.environ, "HERMES_RELEASE": "r1", "HERMES_RUNTIME": "legacy"}, stderr=log
+            )
+        self.procs.append(blue)
+        obs = await self.observer()
+        self.assertEqual(obs.welcome["server_pid"], blue.pid)  # type: ignore[index]
+        obs.close()
+        await asyncio.sleep(1)  # some traffic before the handoff
+
+        record, green = await self.handoff("e2e-1", "r2", 2000)
+        self.assertEqual(record["verdict"], "promoted", record["reason"])
+        self.assertEqual((record["blue_pid"], record["green_pid"]), (blue.pid, green.pid))
+        self.assertEqual(await asyncio.wait_for(blue.wait(), 10), 0)
+        obs = await self.observer()
+        self.assertEqual((obs.welcome["server_pid"], obs.welcome["release"]), (green.pid, "r2"))  # type: ignore[index]
+        obs.close()
+
+        record, green2 = await self.handoff("e2e-2", "r3", 5000, "--fault", "error-burst")
+        self.assertEqual(record["verdict"], "rolled-back")
+        self.assertEqual(record["reason"], "error rate 100% > 5% in 3 consecutive samples")
+        self.assertEqual(await asyncio.wait_for(green2.wait(), 15), 0)
+        obs = await self.observer()
+        self.assertEqual(obs.welcome["server_pid"], green.pid)  # type: ignore[index]
+        obs.close()
+
+        await asyncio.sleep(1.5)  # the promoted green keeps answering after the rollback
+        await asyncio.to_thread(set_rate, self.url, 0)  # stop producing; wait for the last answers to land
+        end = asyncio.get_running_loop().time() + 10
+        while True:
+            s = await asyncio.to_thread(stats, self.url)
+            if s["pending"] == 0 or asyncio.get_running_loop().time() > end:
+                break
+            await asyncio.sleep(0.2)
+        self.assertGreater(s["produced"], 60)
+        self.assertEqual((s["lost"], s["duplicated"], s["conflicts"]), (0, 0, 0), s)
+        self.assertEqual(green.returncode, None)
+
+
+if __name__ == "__main__":
+    unittest.main()
