@@ -167,7 +167,7 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
 
     loop = asyncio.get_running_loop()
     stats = ReplyStats(lambda: loop.time() * 1000)
-    api = BotApi(platform, "hermes-demo", f"{role}-{pid}")
+    api = BotApi(platform, "100000:hermes-demo", f"{role}-{pid}")
     telegram = TelegramAdapter(api, store, agent, stats, poll_timeout_s=poll_timeout, log=log, on_recorded=gate.end)
     gateway = ReferenceGateway(telegram, store, stats)
     store_ref: StoreRef = {"path": store.path, "schema": STORE_SCHEMA}

@@ -83,8 +83,6 @@ class BotApi:
             "chat_id": reply.chat_id,
             "text": reply.text,
             "reply_parameters": {"message_id": reply.message_id, "allow_sending_without_reply": True},
-            # Transitional: this round's fake platform still names the update answered; Telegram ignores unknown fields.
-            "update_id": reply.update_id,
         }
         await self._call("sendMessage", params, 10)
 
