@@ -1,4 +1,5 @@
 import { INPUT_NAMES, SECRET_INPUTS, type InputName } from '../config/inputs.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export const CLI_COMMANDS = ['promote', 'preflight', 'status', 'rollback'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
@@ -45,6 +46,17 @@ const REFUSED: Record<string, string> = {
   'green-env': "green's environment values are secrets and never taken from a flag value: use --green-env-file PATH (KEY=VALUE lines)",
   mode: 'the mode is the command: hermes-handoff promote|preflight|status|rollback',
 };
+
+/** How the CLI names an input in an error: its flag (`--bake-seconds`), the file flag of a secret, the command for the mode. */
+export function flagOf(input: string): string {
+  if (input === 'mode') return 'the command';
+  if (input === 'github-token') return 'GITHUB_TOKEN';
+  if (input in REFUSED) {
+    const file = Object.entries(FILE_FLAGS).find(([, i]) => i === input)?.[0];
+    if (file) return `--${file}`;
+  }
+  return `--${input}`;
+}
 
 /** The text `--help` prints. */
 export function cliHelp(): string {
@@ -140,7 +152,7 @@ export async function parseCliArgs(
       try {
         text = await readFile(path);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const code = e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : errorMessage(e);
         throw new CliArgsError(`${flag}: cannot read ${JSON.stringify(path)} (${code})`);
       }
       if (SECRET_INPUTS.has(fileInput) && values.has(fileInput)) throw new CliArgsError(`${flag}: given twice`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Mode } from '../handoff/outcome.ts';
+import { Mode } from '../core/outcome.ts';
 import {
   bool,
   command,

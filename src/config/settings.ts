@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Mode } from '../handoff/outcome.ts';
+import { Mode } from '../core/outcome.ts';
 
 /** Host key pins: known_hosts lines and `SHA256:...` fingerprints; any one match admits the key. */
 const Pins = z.object({ knownHosts: z.array(z.string()), fingerprints: z.array(z.string()) });

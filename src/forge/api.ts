@@ -1,5 +1,6 @@
 // The one HTTP client to GitHub or Gitea: octokit with its retry and throttling plugins.
 import { Octokit, RequestError } from 'octokit';
+import { errorMessage } from '../core/errors.ts';
 
 /** A forge answered with an HTTP error (or could not be reached: status 0). */
 export class ForgeRequestError extends Error {
@@ -61,7 +62,7 @@ export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOpt
       } catch (e) {
         // No response at all (refused, DNS, timeout): status 0, so callers can stop trying this forge.
         if (e instanceof RequestError && e.response) throw new ForgeRequestError(e.status, route, `${route}: HTTP ${e.status}: ${shortMessage(e)}`);
-        const why = e instanceof Error ? e.message : String(e);
+        const why = errorMessage(e);
         throw new ForgeRequestError(0, route, `${route}: request failed: ${why}`);
       }
     },

@@ -1,6 +1,6 @@
 import type { Deadlines, Thresholds } from '../protocol/deadlines.ts';
 import type { Host } from '../host/host.ts';
-import type { Mode } from './outcome.ts';
+import type { Mode } from '../core/outcome.ts';
 
 /** What the engine needs to run one mode; built from the Settings by the entry points. */
 export interface EngineParams {

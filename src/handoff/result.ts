@@ -1,5 +1,6 @@
 import type { HealthSample, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
-import type { ActionVerdict, Check, Mode, Outcome } from './outcome.ts';
+import type { Check, Mode, Outcome } from '../core/outcome.ts';
+import type { ActionVerdict } from '../core/verdict.ts';
 import type { EngineParams } from './params.ts';
 
 /** Collects what a run learns, then makes the Outcome. */

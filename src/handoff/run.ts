@@ -1,4 +1,4 @@
-import type { Outcome } from './outcome.ts';
+import type { Outcome } from '../core/outcome.ts';
 import type { EngineIo, EngineParams } from './params.ts';
 import { preflight } from './preflight.ts';
 import { promote } from './promote.ts';

@@ -8,8 +8,9 @@ import { startPrism, type PrismServer, type Recorded } from '../support/prism.ts
 import { createReporter } from '../../src/forge/reporter.ts';
 import { commentMarker, failureMarker } from '../../src/forge/markers.ts';
 import type { ForgeContext } from '../../src/forge/context.ts';
-import type { Outcome } from '../../src/handoff/outcome.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
 import { context, memoryLog, outcome } from './fixtures.ts';
+import { createScrubber } from '../../src/text/scrub.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CONTRACTS = process.env.HERMES_CONTRACTS_DIR ?? resolve(ROOT, '..', 'shared', 'contracts');
@@ -62,7 +63,7 @@ for (const spec of SPECS) {
     // Octokit's write throttling (1 s between writes, 3 s between comments) is on only where a test asks.
     function reporter(ctx: ForgeContext, now: () => number = Date.now, throttle = false) {
       const log = memoryLog();
-      const r = createReporter({ ctx, token: TOKEN, targetName: 'prod', closeIssueOnSuccess: true, failureLabel: 'handoff-failed', secrets: [SECRET], log, now, apiOptions: { throttle } });
+      const r = createReporter({ ctx, token: TOKEN, targetName: 'prod', closeIssueOnSuccess: true, failureLabel: 'handoff-failed', scrub: createScrubber([SECRET]), log, now, apiOptions: { throttle } });
       return { r, log };
     }
 

@@ -44,8 +44,9 @@ test('green-env values, release, paths and workdir reach green literally and not
   const host = new LocalHost();
   const workdir = join(dir, `work dir 'q' $(touch PWNED) ;x`);
   mkdirSync(workdir);
-  const env: Record<string, string> = { HERMES_RELEASE: HOSTILE[0]! };
-  HOSTILE.forEach((v, i) => (env[`V${i}`] = v));
+  const env: Record<string, string> = { HERMES_RELEASE: HOSTILE[0]!, CR: 'a\rb', EQ: 'x=y=z', SPACES: '  lead and trail  ', BACKSLASH: 'end\\' };
+  // A value is one line (no input can hold a line feed): the env file has one KEY=VALUE a line.
+  HOSTILE.filter((v) => !v.includes('\n')).forEach((v, i) => (env[`V${i}`] = v));
   const out = join(dir, 'out.json');
   // The green command is the user's own shell line; it dumps what it got.
   const green = `node -e ${shellQuote(`require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({env: process.env, cwd: process.cwd()}))`)}`;
@@ -93,6 +94,8 @@ test('a launch that cannot create its log is an error; a bad variable name is re
     /could not start green/,
   );
   assert.throws(() => envFileText({ 'BAD-KEY': 'x' }), /not a valid identifier/);
+  assert.throws(() => envFileText({ OK: 'line1\nline2' }), /OK contains a line break/);
+  assert.throws(() => envFileText({ OK: 'a\0b' }), /OK contains a line break or NUL/);
 });
 
 test('systemd launcher: the generated systemd-run and systemctl commands', async (t) => {
@@ -126,9 +129,9 @@ test('systemd launcher: the generated systemd-run and systemctl commands', async
   assert.ok(!run!.join('\n').includes('s3cr3t'), 'no env value on the command line');
   const envFile = run![run!.indexOf('hermes-green') + 1]!;
   assert.equal(envFile, spec.envPath, 'a systemd green keeps its env file for restarts');
-  assert.ok(run!.includes('. "$1"; exec sh -c "$2"'), 'and does not delete it');
+  assert.ok(run!.includes('while IFS= read -r kv; do export "$kv"; done < "$1"; exec sh -c "$2"'), 'and does not delete it');
   assert.equal(statSync(envFile).mode & 0o777, 0o600, 'the env file is 0600');
-  assert.match(readFileSync(envFile, 'utf8'), /^export SECRET='s3cr3t \$\(x\)'\n$/);
+  assert.equal(readFileSync(envFile, 'utf8'), 'SECRET=s3cr3t $(x)\n', 'one KEY=VALUE line, read back word by word, never evaluated');
   assert.deepEqual(show, ['systemctl', '--user', 'show', '-p', 'MainPID', '--value', unit]);
   assert.equal(shellJoin(['a b', 'c']), "'a b' c");
 });

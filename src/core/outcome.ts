@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { HealthSample, TimelineEntry } from '../protocol/frames.ts';
+import { ActionVerdict } from './verdict.ts';
 
-/** Every verdict the action can end with (see the verdict table in the README). */
-export const ActionVerdict = z.enum(['promoted', 'rolled-back', 'failed', 'timed-out', 'unchanged', 'ready', 'not-ready']);
-export type ActionVerdict = z.infer<typeof ActionVerdict>;
-
+/** What a run does: the action's `mode` input, the CLI's command. */
 export const Mode = z.enum(['promote', 'preflight', 'status', 'rollback']);
 export type Mode = z.infer<typeof Mode>;
 
@@ -34,17 +32,3 @@ export const Outcome = z.object({
   green_log_tail: z.string().nullable(),
 });
 export type Outcome = z.infer<typeof Outcome>;
-
-/** Exit code of the action or CLI for an outcome: 0 success, 1 a failed verdict. */
-export function exitCodeFor(o: Pick<Outcome, 'verdict'>, failOnRollback: boolean): 0 | 1 {
-  switch (o.verdict) {
-    case 'promoted':
-    case 'unchanged':
-    case 'ready':
-      return 0;
-    case 'rolled-back':
-      return failOnRollback ? 1 : 0;
-    default:
-      return 1;
-  }
-}
