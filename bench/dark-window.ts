@@ -6,7 +6,7 @@ import { shellJoin } from '../src/host/quote.ts';
 import { LocalHost } from '../src/host/local/local-host.ts';
 import { socketAnswers } from '../src/peer/listen.ts';
 import { promote } from '../src/handoff/promote.ts';
-import type { EngineParams } from '../src/handoff/params.ts';
+import type { EngineParams } from '../src/core/params.ts';
 import type { Outcome } from '../src/core/outcome.ts';
 import { gatewayArgv, socketOf, type GatewaySpec } from './lib/gateway.ts';
 import type { PlatformProc } from './lib/platform-proc.ts';

@@ -1,3 +1,4 @@
+import type { Launcher } from '../core/params.ts';
 import type { Host } from '../host/host.ts';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -51,7 +52,7 @@ export interface LaunchSpec {
   envPath: string;
   workdir: string | null;
   greenCommand: string;
-  launcher: 'process' | 'systemd';
+  launcher: Launcher;
   /** systemd unit name for this green (from the template and the handoff id). */
   unit: string;
   env: Record<string, string>;

@@ -1,7 +1,8 @@
 import { resolvePaths, type HostPaths } from './paths.ts';
 import { openObserver, readHostToken } from './observe.ts';
 import type { Outcome } from '../core/outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { errorMessage } from '../core/errors.ts';
 

@@ -1,12 +1,14 @@
 import { PeerError, type ObserverClient } from '../peer/observer.ts';
 import { followHandoff } from './follow.ts';
+import { GREEN_ENV } from '../core/green-env.ts';
 import { greenEnvFile, greenLogFile } from '../core/layout.ts';
 import { resolvePaths, type HostPaths } from './paths.ts';
 import { launchGreen, unitName } from './launch.ts';
 import { mintHandoffId } from './mint.ts';
 import { confirmTakeover, openObserver, readHostToken } from './observe.ts';
 import type { Outcome } from '../core/outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { tailGreenLog } from './green-log.ts';
@@ -88,7 +90,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
         greenCommand: p.greenCommand,
         launcher: p.launcher,
         unit: unitName(p.systemdUnit, id),
-        env: { ...p.greenEnv, HERMES_HOME: paths.home, HERMES_RUNTIME: p.runtime, HERMES_RELEASE: p.release, HERMES_HANDOFF_ID: id },
+        env: { ...p.greenEnv, [GREEN_ENV.home]: paths.home, [GREEN_ENV.runtime]: p.runtime, [GREEN_ENV.release]: p.release, [GREEN_ENV.handoffId]: id },
       });
     } catch (e) {
       return out.done('failed', await abandon(errorMessage(e)));

@@ -1,7 +1,7 @@
 import type { HealthSample, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
 import type { Check, Mode, Outcome } from '../core/outcome.ts';
 import type { ActionVerdict } from '../core/verdict.ts';
-import type { EngineParams } from './params.ts';
+import type { EngineParams } from '../core/params.ts';
 
 /** Collects what a run learns, then makes the Outcome. */
 export class OutcomeBuilder {

@@ -8,7 +8,7 @@ import { OutcomeBuilder } from '../handoff/result.ts';
 import type { Host } from '../host/host.ts';
 import { LocalHost } from '../host/local/local-host.ts';
 import { connectSsh } from '../host/ssh/connect.ts';
-import { engineParams, sshOptions } from './engine-params.ts';
+import { engineParams } from './engine-params.ts';
 
 /** What a session gives the engine besides the host: the log, the phase hook, the secret hook. */
 export interface SessionIo {
@@ -19,8 +19,7 @@ export interface SessionIo {
 
 /** Starts connecting to the host (one SSH connection, or this machine); the promise rejects when that fails. */
 export function openHost(s: Settings, log: EngineIo['log']): Promise<Host> {
-  const ssh = sshOptions(s);
-  return ssh ? connectSsh(ssh, log) : Promise.resolve(new LocalHost());
+  return s.transport === 'ssh' && s.ssh ? connectSsh(s.ssh, log) : Promise.resolve(new LocalHost());
 }
 
 /** Runs the mode on a host being opened, then closes it; every failure (the connection's too) becomes an Outcome. */
