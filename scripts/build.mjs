@@ -4,6 +4,7 @@
 //   node scripts/build.mjs [OUTDIR] [--metafile FILE]   (OUTDIR default dist; the metafile is esbuild's, for tests)
 import { build } from 'esbuild';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The product's entries: what a runner loads (index, post) and the `hermes-handoff` bin (cli). */
@@ -29,6 +30,46 @@ const banner = [
   'const __dirname = __hhDirname(__filename);',
 ].join('\n');
 
+/**
+ * Modules of dependencies that nothing in hermes-handoff ever runs, replaced by small stand-ins so
+ * they stay out of what a runner loads. Each is matched by the importing package and the import path,
+ * so an update that moves them only makes the bundle bigger (test/structure/bundle.test.ts then fails).
+ */
+export const LEFT_OUT = [
+  {
+    why: "@actions/core's OIDC client (getIDToken, never called): it brings @actions/http-client and undici, about 700 KB",
+    importer: /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/,
+    path: './oidc-utils.js',
+    contents: "export class OidcClient { static getIDToken() { return Promise.reject(new Error('hermes-handoff does not bundle the OIDC client')); } }",
+  },
+  {
+    why: "@actions/core's `platform` (runner OS details through @actions/exec, never read)",
+    importer: /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/,
+    path: './platform.js',
+    contents: 'export {};',
+  },
+  {
+    why: "zod's error messages in 60 languages (`z.locales`, never read): English, zod's default, stays",
+    importer: /[\\/]zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/,
+    path: '../locales/index.js',
+    contents: "export { default as en } from './en.js';",
+  },
+];
+
+/** The esbuild plugin that puts the LEFT_OUT stand-ins in place of the modules they replace. */
+const leaveOut = {
+  name: 'leave-out',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const i = LEFT_OUT.findIndex((x) => x.path === args.path && x.importer.test(args.importer));
+      // A path without this machine's directories, so the build is the same wherever it runs.
+      const target = `${args.resolveDir}/${args.path}`;
+      return i < 0 ? undefined : { path: `${i}:${args.path}`, namespace: 'left-out', pluginData: { i, dir: dirname(target) } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({ contents: LEFT_OUT[args.pluginData.i].contents, loader: 'js', resolveDir: args.pluginData.dir }));
+  },
+};
+
 /** Builds every entry into `outdir` (emptied first); resolves with esbuild's metafile. */
 export async function buildDist(outdir) {
   rmSync(outdir, { recursive: true, force: true });
@@ -46,9 +87,12 @@ export async function buildDist(outdir) {
     banner: { js: banner },
     // The optional native modules: ssh2 falls back to pure JS when these fail to load.
     external: ['cpu-features', '*.node'],
+    plugins: [leaveOut],
     legalComments: 'none',
     logLevel: 'warning',
-    minifySyntax: true,
+    // Minified: what a runner loads stays well under 1 MB (about 0.7 MB) and parses faster. Names are
+    // not kept: esbuild's keepNames wraps every function in a call, which costs more start-up than it saves.
+    minify: true,
     metafile: true,
   });
   // dist/ is ESM on its own, wherever it is copied to.

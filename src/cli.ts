@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // hermes-handoff CLI: the engine from a terminal. The demo, the reference gateway and the fake platform
 // are not the product: they are their own bundle (dist/examples/), loaded only when one is asked for.
-import { runEngineCli } from './cli/engine.ts';
 import { errorMessage } from './core/errors.ts';
+import { parseWithoutCompiling } from './core/one-shot.ts';
 
 const HELP = `usage: hermes-handoff <command> [flags]
   promote | preflight | status | rollback   the action's modes; flags are the action's inputs (--host, --known-hosts-file, ...)
@@ -31,8 +31,11 @@ const run = async (): Promise<number> => {
     case 'promote':
     case 'preflight':
     case 'status':
-    case 'rollback':
+    case 'rollback': {
+      parseWithoutCompiling();
+      const { runEngineCli } = await import('./cli/engine.ts');
       return runEngineCli(cmd, rest);
+    }
     case undefined:
     case '--help':
     case '-h':

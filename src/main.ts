@@ -1,6 +1,6 @@
 // The action's entry, as the runner starts it (dist/index.js). Thin: the work is in app/action.ts.
-import { runAction } from './app/action.ts';
 import { errorMessage } from './core/errors.ts';
+import { parseWithoutCompiling } from './core/one-shot.ts';
 import { cancelledReason } from './core/reasons.ts';
 
 /** Reports `message` as the step's failure and exits 1 (@actions/core is loaded only when needed). */
@@ -16,7 +16,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => fail(cancelledReason(sig)));
 }
 
-runAction().then(
-  (code) => process.exit(code),
-  (e: unknown) => fail(`hermes-handoff: ${errorMessage(e)}`),
-);
+parseWithoutCompiling();
+import('./app/action.ts')
+  .then(({ runAction }) => runAction())
+  .then(
+    (code) => process.exit(code),
+    (e: unknown) => fail(`hermes-handoff: ${errorMessage(e)}`),
+  );

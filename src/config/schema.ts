@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Mode } from '../core/outcome.ts';
+import { Mode } from '../core/mode.ts';
 import { Launcher } from '../core/params.ts';
 import { HandoffId } from '../protocol/ids.ts';
 import {

@@ -2,7 +2,7 @@
 // the engine's gateway parameters and the protocol's thresholds and deadlines. A field any of them
 // adds (with its default) is in Settings without a change here.
 import { z } from 'zod';
-import { Mode } from '../core/outcome.ts';
+import { Mode } from '../core/mode.ts';
 import { GatewayParams } from '../core/params.ts';
 import { SshOptions } from '../host/ssh/options.ts';
 import { Deadlines, Thresholds } from '../protocol/deadlines.ts';

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { HealthSample, TimelineEntry } from '../protocol/frames.ts';
+import { Mode } from './mode.ts';
 import { ActionVerdict } from './verdict.ts';
-
-/** What a run does: the action's `mode` input, the CLI's command. */
-export const Mode = z.enum(['promote', 'preflight', 'status', 'rollback']);
-export type Mode = z.infer<typeof Mode>;
 
 /** One preflight check and what it found. */
 export const Check = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });

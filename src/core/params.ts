@@ -1,7 +1,7 @@
 // What a run asks the engine to do: the one shape config/ builds (inside Settings) and handoff/ reads.
 import { z } from 'zod';
 import type { Deadlines, Thresholds } from '../protocol/deadlines.ts';
-import type { Mode } from './outcome.ts';
+import type { Mode } from './mode.ts';
 
 /** How green is started on the host: a detached process, or a transient systemd user unit. */
 export const Launcher = z.enum(['process', 'systemd']);

@@ -1,5 +1,6 @@
 // Reports a run to GitHub or Gitea: commit status, PR and issue comments, issue lifecycle, failure issue.
-import type { Mode, Outcome } from '../core/outcome.ts';
+import type { Mode } from '../core/mode.ts';
+import type { Outcome } from '../core/outcome.ts';
 import { VERDICTS } from '../core/verdict.ts';
 import { errorMessage } from '../core/errors.ts';
 import { renderReport } from '../report/markdown.ts';

@@ -1,5 +1,6 @@
 import type { HealthSample, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
-import type { Check, Mode, Outcome } from '../core/outcome.ts';
+import type { Mode } from '../core/mode.ts';
+import type { Check, Outcome } from '../core/outcome.ts';
 import type { ActionVerdict } from '../core/verdict.ts';
 import type { EngineParams } from '../core/params.ts';
 

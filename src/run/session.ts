@@ -2,9 +2,7 @@ import type { Settings } from '../config/settings.ts';
 import type { Outcome } from '../core/outcome.ts';
 import { cannotConnect } from '../core/reasons.ts';
 import { errorMessage } from '../core/errors.ts';
-import { runMode } from '../handoff/run.ts';
 import type { EngineIo } from '../handoff/params.ts';
-import { OutcomeBuilder } from '../handoff/result.ts';
 import type { Host } from '../host/host.ts';
 import { LocalHost } from '../host/local/local-host.ts';
 import { connectSsh } from '../host/ssh/connect.ts';
@@ -25,6 +23,7 @@ export function openHost(s: Settings, log: EngineIo['log']): Promise<Host> {
 /** Runs the mode on a host being opened, then closes it; every failure (the connection's too) becomes an Outcome. */
 export async function runOnHost(s: Settings, hostP: Promise<Host>, io: SessionIo, started = Date.now()): Promise<Outcome> {
   const p = engineParams(s);
+  const { OutcomeBuilder, runMode } = await import('./engine.ts');
   let host: Host;
   try {
     host = await hostP;
