@@ -4,20 +4,31 @@ import type { Host } from '../host/host.ts';
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The environment file green reads: one `KEY=VALUE` line per variable, exported by the launch
- * script word by word (`export "$kv"`), never evaluated, so no value needs quoting. It travels
- * on stdin into a 0600 file on the host, never on a command line. A value cannot hold a line
- * feed or NUL (no input can produce one); a name must be an identifier.
+ * The environment file green reads: `KEY=VALUE` per variable, a value's further lines each as a
+ * line starting with `+`. The launch script reads it line by line and exports each variable as one
+ * word (`export "$k=$v"`), never evaluating it, so no value needs quoting. It travels on stdin into a
+ * 0600 file on the host, never on a command line. A name must be an identifier; a value cannot hold NUL.
  */
 export function envFileText(env: Record<string, string>): string {
   return Object.entries(env)
     .map(([k, v]) => {
       if (!ENV_KEY.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not a valid identifier`);
-      if (/[\n\0]/.test(v)) throw new Error(`the value of environment variable ${k} contains a line break or NUL`);
-      return `${k}=${v}\n`;
+      if (v.includes('\0')) throw new Error(`the value of environment variable ${k} contains a NUL byte`);
+      return `${k}=${v.split('\n').join('\n+')}\n`;
     })
     .join('');
 }
+
+/** Shell text that exports the variables of the env file at "$1" (see envFileText). Constant: no value is pasted into it. */
+const LOAD_ENV = `k=
+while IFS= read -r l; do
+  case $l in
+    +*) v="$v
+\${l#+}" ;;
+    *) if [ -n "$k" ]; then export "$k=$v"; fi; k=\${l%%=*}; v=\${l#*=} ;;
+  esac
+done < "$1"
+if [ -n "$k" ]; then export "$k=$v"; fi`;
 
 /**
  * Starts green detached. $1 log file, $2 workdir ('' = stay), $3 green command (the user's
@@ -30,7 +41,7 @@ log=$1; wd=$2; cmd=$3; launcher=$4; unit=$5; keep=$6
 umask 077
 mkdir -p "$(dirname "$log")"
 if [ -n "$wd" ]; then cd "$wd"; fi
-load='while IFS= read -r kv; do export "$kv"; done < "$1"'
+load='${LOAD_ENV}'
 if [ "$launcher" = systemd ]; then
   mkdir -p "$(dirname "$keep")"
   cat > "$keep"
