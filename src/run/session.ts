@@ -23,7 +23,7 @@ export function openHost(s: Settings, log: EngineIo['log']): Promise<Host> {
 /** Runs the mode on a host being opened, then closes it; every failure (the connection's too) becomes an Outcome. */
 export async function runOnHost(s: Settings, hostP: Promise<Host>, io: SessionIo, started = Date.now()): Promise<Outcome> {
   const p = engineParams(s);
-  const { OutcomeBuilder, runMode } = await import('./engine.ts');
+  const { OutcomeBuilder, runMode } = await import('./lazy-engine.ts');
   let host: Host;
   try {
     host = await hostP;

@@ -161,21 +161,23 @@ test('the issue option: that issue is commented and closed; close-issue-on-succe
   }
 });
 
-test('a referenced number that is a pull request is left alone; a failed verdict reopens only closing references', async () => {
-  await withForge('', async (f) => {
-    f.state.seedPull(SHA, 3, 'Change', 'Fixes #4, refs #5, closes #6');
-    f.state.seedIssue(4, 'closed');
-    f.state.seedIssue(5, 'closed');
-    f.state.seedPull('f'.repeat(40), 6, 'Other PR', '');
-    const { opts } = options(f);
-    await createReporter(opts).finish(outcome('failed', { reason: 'green never sent ACK' }));
-    assert.equal(f.state.issues.get(4)?.state, 'open');
-    assert.equal(f.state.issues.get(5)?.state, 'closed');
-    assert.equal(f.state.commentsOn(5).length, 1);
-    assert.equal(f.state.commentsOn(6).length, 0);
-    assert.equal(f.state.openIssuesLabelled('handoff-failed').length, 1);
+for (const verdict of ['failed', 'reverted'] as const) {
+  test(`a referenced number that is a pull request is left alone; a ${verdict} verdict reopens only closing references and opens the failure issue`, async () => {
+    await withForge('', async (f) => {
+      f.state.seedPull(SHA, 3, 'Change', 'Fixes #4, refs #5, closes #6');
+      f.state.seedIssue(4, 'closed');
+      f.state.seedIssue(5, 'closed');
+      f.state.seedPull('f'.repeat(40), 6, 'Other PR', '');
+      const { opts } = options(f);
+      await createReporter(opts).finish(outcome(verdict, { reason: 'green never sent ACK' }));
+      assert.equal(f.state.issues.get(4)?.state, 'open');
+      assert.equal(f.state.issues.get(5)?.state, 'closed');
+      assert.equal(f.state.commentsOn(5).length, 1);
+      assert.equal(f.state.commentsOn(6).length, 0);
+      assert.equal(f.state.openIssuesLabelled('handoff-failed').length, 1);
+    });
   });
-});
+}
 
 test('phase updates through the reporter are rate limited by the injected clock', async () => {
   await withForge('', async (f) => {
