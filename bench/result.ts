@@ -29,6 +29,9 @@ export const BenchResult = z.object({
   cold_start_ms: z.object({ action_p50: z.number(), node_p50: z.number(), n: z.number().int() }).nullable(),
   dist_bytes: z.number().int().nullable(),
   dist_files: z.record(z.string(), z.number().int()).nullable(),
+  /** What a runner loads for the action: dist/index.js, dist/post.js and the chunks they import. */
+  runner_bytes: z.number().int().nullable(),
+  runner_files: z.record(z.string(), z.number().int()).nullable(),
   targets: z.array(Target),
   machine: z.object({ node: z.string(), cpus: z.number().int(), cpu_model: z.string(), platform: z.string(), date: z.string(), load_1m: z.object({ before: z.number(), after: z.number() }) }),
   duration_s: z.number(),
@@ -47,7 +50,8 @@ export function judgeTargets(r: Omit<BenchResult, 'targets' | 'errors' | 'promot
     t('dark window >= 100x below the restart gap (restart p50 / dark p99)', r.dark_window_vs_restart, (v) => v >= 100),
     t('STATUS round trip >= 100x below a fresh ssh per poll (ssh p50 / STATUS p50)', r.status_vs_ssh, (v) => v >= 100),
     t('exactly 1 SSH connection per run', r.ssh_connections_per_run, (v) => v === 1),
-    t('cold start <= 3x node -e 0', r.cold_start_ratio, (v) => v <= 3),
+    t('cold start <= 2x node -e 0', r.cold_start_ratio, (v) => v <= 2),
+    t('what a runner loads for the action < 1 MB', r.runner_bytes, (v) => v < 1_000_000),
     t('lost == 0', r.lost, (v) => v === 0),
     t('duplicated == 0', r.duplicated, (v) => v === 0),
   ];

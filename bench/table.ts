@@ -18,7 +18,8 @@ export function renderTable(r: BenchResult): string {
     ['fresh ssh / STATUS', `${num(r.status_vs_ssh)}x`],
     ['SSH connections per action run', `${num(r.ssh_connections_per_run)} (verdict ${r.ssh_run?.verdict ?? 'n/a'})`],
     ['cold start: action to first SSH connection / node -e 0', `${ms(r.cold_start_ms?.action_p50)} / ${ms(r.cold_start_ms?.node_p50)} = ${num(r.cold_start_ratio)}x`],
-    ['dist/ (every .js, chunks included)', `${num(r.dist_bytes)} bytes`],
+    ['the action as a runner loads it (index.js, post.js, their chunks)', `${num(r.runner_bytes)} bytes`],
+    ['dist/ (every .js, the examples included)', `${num(r.dist_bytes)} bytes`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`);

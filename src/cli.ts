@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// hermes-handoff CLI: the engine from a terminal, plus the demo, the reference gateway and the fake platform.
-import { runExampleGateway } from '../examples/gateway/gateway.ts';
-import { runFakePlatformCli } from '../examples/gateway/platform/cli.ts';
-import { runDemoCli } from './demo/cli.ts';
-import { runEngineCli } from './cli/engine.ts';
+// hermes-handoff CLI: the engine from a terminal. The demo, the reference gateway and the fake platform
+// are not the product: they are their own bundle (dist/examples/), loaded only when one is asked for.
+import { errorMessage } from './core/errors.ts';
+import { parseWithoutCompiling } from './core/one-shot.ts';
 
 const HELP = `usage: hermes-handoff <command> [flags]
   promote | preflight | status | rollback   the action's modes; flags are the action's inputs (--host, --known-hosts-file, ...)
@@ -12,20 +11,31 @@ const HELP = `usage: hermes-handoff <command> [flags]
   fake-platform --port N --rate R
 exit codes: 0 success, 1 a failed verdict, 2 bad input`;
 
+/** The example commands, each its own module under dist/examples/ (examples/bin/ in the sources). */
+const EXAMPLES = new Set(['demo', 'example-gateway', 'fake-platform']);
+
+/** Loads and runs example `name`; the path is computed, so the product bundle never contains it. */
+async function runExample(name: string, argv: string[]): Promise<number> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? `../examples/bin/${name}.ts` : `./examples/${name}.js`, import.meta.url);
+  const mod: unknown = await import(url.href);
+  if (typeof mod !== 'object' || mod === null || !('run' in mod) || typeof mod.run !== 'function') throw new Error(`${url.pathname} has no run(argv)`);
+  const code: unknown = await mod.run(argv);
+  return typeof code === 'number' ? code : 1;
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 const run = async (): Promise<number> => {
+  if (cmd !== undefined && EXAMPLES.has(cmd)) return runExample(cmd, rest);
   switch (cmd) {
-    case 'demo':
-      return runDemoCli(rest);
-    case 'example-gateway':
-      return runExampleGateway(rest);
-    case 'fake-platform':
-      return runFakePlatformCli(rest);
     case 'promote':
     case 'preflight':
     case 'status':
-    case 'rollback':
+    case 'rollback': {
+      parseWithoutCompiling();
+      const { runEngineCli } = await import('./cli/engine.ts');
       return runEngineCli(cmd, rest);
+    }
     case undefined:
     case '--help':
     case '-h':
@@ -40,7 +50,7 @@ const run = async (): Promise<number> => {
 run().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`hermes-handoff: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`hermes-handoff: ${e instanceof Error && e.stack ? e.stack : errorMessage(e)}\n`);
     process.exit(1);
   },
 );

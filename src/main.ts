@@ -1,5 +1,7 @@
 // The action's entry, as the runner starts it (dist/index.js). Thin: the work is in app/action.ts.
-import { runAction } from './app/action.ts';
+import { errorMessage } from './core/errors.ts';
+import { parseWithoutCompiling } from './core/one-shot.ts';
+import { cancelledReason } from './core/reasons.ts';
 
 /** Reports `message` as the step's failure and exits 1 (@actions/core is loaded only when needed). */
 function fail(message: string): void {
@@ -11,10 +13,13 @@ function fail(message: string): void {
 
 // A cancelled run: the host finishes the handoff on its own; the post step marks the status.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => fail(`cancelled (${sig}): the host finishes the handoff on its own; rerun with mode: status to report it`));
+  process.once(sig, () => fail(cancelledReason(sig)));
 }
 
-runAction().then(
-  (code) => process.exit(code),
-  (e: unknown) => fail(`hermes-handoff: ${e instanceof Error ? e.message : String(e)}`),
-);
+parseWithoutCompiling();
+import('./app/action.ts')
+  .then(({ runAction }) => runAction())
+  .then(
+    (code) => process.exit(code),
+    (e: unknown) => fail(`hermes-handoff: ${errorMessage(e)}`),
+  );

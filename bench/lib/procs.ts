@@ -1,7 +1,7 @@
 // The processes the bench starts: every pid is tracked so that none outlives the run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
-import { stopAll } from '../../src/demo/processes.ts';
+import { stopAll } from '../../examples/demo/processes.ts';
 import { realOs } from '../../src/peer/os.ts';
 
 /** Resolves after `ms`. */

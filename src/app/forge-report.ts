@@ -3,4 +3,4 @@ export { readForgeContext } from '../forge/context.ts';
 export { createReporter } from '../forge/reporter.ts';
 export { markFinished, savePendingState } from '../forge/pending-state.ts';
 export { renderReport } from '../report/markdown.ts';
-export { writeJobSummary } from '../report/summary.ts';
+export { writeJobSummary } from './job-summary.ts';

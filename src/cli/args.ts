@@ -1,4 +1,5 @@
-import { INPUT_NAMES, SECRET_INPUTS, type InputName } from '../config/inputs.ts';
+import { INPUT_DEFAULTS, INPUT_NAMES, SECRET_INPUTS, type InputName } from '../config/inputs.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export const CLI_COMMANDS = ['promote', 'preflight', 'status', 'rollback'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
@@ -46,8 +47,94 @@ const REFUSED: Record<string, string> = {
   mode: 'the mode is the command: hermes-handoff promote|preflight|status|rollback',
 };
 
-/** The text `--help` prints. */
+/** How the CLI names an input in an error: its flag (`--bake-seconds`), the file flag of a secret, the command for the mode. */
+export function flagOf(input: string): string {
+  if (input === 'mode') return 'the command';
+  if (input === 'github-token') return 'GITHUB_TOKEN';
+  if (input in REFUSED) {
+    const file = Object.entries(FILE_FLAGS).find(([, i]) => i === input)?.[0];
+    if (file) return `--${file}`;
+  }
+  return `--${input}`;
+}
+
+/** One line of --help: the flags (first the input's own), and a default or a note. */
+type HelpLine = [flags: string, note?: string];
+
+const HELP_GROUPS: Array<[title: string, lines: HelpLine[]]> = [
+  [
+    'Connection (transport ssh)',
+    [
+      ['--transport ssh|local', 'local: run on this machine (no SSH flags)'],
+      ['--host H'],
+      ['--port N'],
+      ['--username U'],
+      ['--connect-timeout-seconds S'],
+      ['--private-key-file PATH | --private-key-stdin', 'the key is never a flag value'],
+      ['--passphrase-file PATH'],
+      ['--known-hosts LINE | --known-hosts-file PATH', 'host key pins (repeatable)'],
+      ['--host-fingerprint SHA256:...', 'repeatable; ssh-keyscan -t ed25519 H | ssh-keygen -lf -'],
+      ['--insecure-skip-host-key-check[=true|false]', 'not recommended'],
+      ['--jump-host [user@]host[:port]'],
+      ['--jump-private-key-file PATH', 'default the main key'],
+      ['--jump-passphrase-file PATH'],
+      ['--jump-known-hosts LINE | --jump-known-hosts-file PATH'],
+      ['--jump-host-fingerprint SHA256:...'],
+    ],
+  ],
+  [
+    'Gateway',
+    [
+      ['--hermes-home DIR'],
+      ['--socket-path PATH', 'default <hermes-home>/run/handoff.sock'],
+      ['--green-command CMD'],
+      ['--workdir DIR'],
+      ['--runtime NAME'],
+      ['--release SHA', 'default $GITHUB_SHA'],
+      ['--green-env-file PATH', 'KEY=VALUE lines'],
+      ['--prepare-command CMD'],
+      ['--launcher process|systemd'],
+      ['--systemd-unit NAME@'],
+    ],
+  ],
+  [
+    'Bake and deadlines',
+    [
+      ['--bake-seconds S'],
+      ['--timeout-seconds S'],
+      ['--max-error-rate R|P%'],
+      ['--max-latency-factor F'],
+      ['--latency-floor-ms MS'],
+      ['--max-heartbeat-age-seconds S'],
+      ['--consecutive-breaches N'],
+      ['--ack-timeout-seconds S'],
+      ['--claim-timeout-seconds S'],
+      ['--rollback-grace-seconds S'],
+      ['--handoff-id ID', 'status, rollback: which handoff (default the current or last one)'],
+    ],
+  ],
+  [
+    'Reporting (the token from the GITHUB_TOKEN environment variable)',
+    [
+      ['--target-name NAME'],
+      ['--status-context CTX', 'default hermes-handoff/<target-name>'],
+      ['--fail-on-rollback[=true|false] | --no-fail-on-rollback'],
+      ['--issue N'],
+      ['--close-issue-on-success[=true|false]'],
+      ['--failure-label LABEL'],
+    ],
+  ],
+];
+
+/** The text `--help` prints: every flag, each input's default from INPUT_DEFAULTS (the same as action.yml's). */
 export function cliHelp(): string {
+  const width = Math.max(...HELP_GROUPS.flatMap(([, lines]) => lines.map(([flags]) => flags.length))) + 2;
+  const line = ([flags, note]: HelpLine): string => {
+    const input = /^--([a-z-]+)/.exec(flags)?.[1] as InputName | undefined;
+    const def = input === undefined ? undefined : INPUT_DEFAULTS[input];
+    const text = [def === undefined ? '' : `default ${def}`, note ?? ''].filter((x) => x !== '').join('; ');
+    return text === '' ? `  ${flags}` : `  ${flags.padEnd(width)}${text}`;
+  };
   return `Usage: hermes-handoff <command> [flags]
 
 Commands (the action's modes):
@@ -57,28 +144,7 @@ Commands (the action's modes):
   rollback    ask the running handoff to roll back (during the bake)
 
 Flags are the action's inputs (see docs/inputs.md): --NAME VALUE or --NAME=VALUE.
-Connection (transport ssh):
-  --host H --port N --username U --connect-timeout-seconds S
-  --private-key-file PATH | --private-key-stdin     the key is never a flag value
-  --passphrase-file PATH
-  --known-hosts LINE, --known-hosts-file PATH       host key pins (repeatable)
-  --host-fingerprint SHA256:...                      (repeatable; ssh-keyscan -t ed25519 H | ssh-keygen -lf -)
-  --insecure-skip-host-key-check                     not recommended
-  --jump-host [user@]host[:port] --jump-private-key-file PATH --jump-passphrase-file PATH
-  --jump-known-hosts LINE, --jump-known-hosts-file PATH, --jump-host-fingerprint SHA256:...
-  --transport local                                  run on this machine instead (no SSH flags)
-Gateway:
-  --hermes-home DIR --socket-path PATH --green-command CMD --workdir DIR --runtime NAME
-  --release SHA (default $GITHUB_SHA) --green-env-file PATH --prepare-command CMD
-  --launcher process|systemd --systemd-unit NAME@
-Bake and deadlines:
-  --bake-seconds S --timeout-seconds S --max-error-rate R|P% --max-latency-factor F
-  --latency-floor-ms MS --max-heartbeat-age-seconds S --consecutive-breaches N
-  --ack-timeout-seconds S --claim-timeout-seconds S --rollback-grace-seconds S
-  --handoff-id ID (status, rollback: which handoff)
-Reporting (token from the GITHUB_TOKEN environment variable):
-  --target-name NAME --status-context CTX --fail-on-rollback[=false] --no-fail-on-rollback
-  --issue N --close-issue-on-success[=false] --failure-label LABEL
+${HELP_GROUPS.map(([title, lines]) => `${title}:\n${lines.map(line).join('\n')}`).join('\n')}
 
 Exit status: 0 success, 1 a failed verdict, 2 bad input.
 `;
@@ -140,7 +206,7 @@ export async function parseCliArgs(
       try {
         text = await readFile(path);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const code = e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : errorMessage(e);
         throw new CliArgsError(`${flag}: cannot read ${JSON.stringify(path)} (${code})`);
       }
       if (SECRET_INPUTS.has(fileInput) && values.has(fileInput)) throw new CliArgsError(`${flag}: given twice`);

@@ -1,12 +1,10 @@
+// `hermes-handoff promote|preflight|status|rollback`: the action's run from a terminal.
 import { readFile } from 'node:fs/promises';
 import { readSettings, InputError } from '../config/schema.ts';
-import { secretValues } from '../config/secrets.ts';
-import { createScrubber } from '../forge/scrub.ts';
-import { exitCodeFor } from '../handoff/outcome.ts';
+import type { Settings } from '../config/settings.ts';
 import { renderReport } from '../report/markdown.ts';
-import { outputsOf } from '../app/outputs.ts';
-import { runSession } from '../app/session.ts';
-import { CliArgsError, CliHelp, parseCliArgs } from './args.ts';
+import { runPipeline, type RunIo } from '../run/pipeline.ts';
+import { CliArgsError, CliHelp, flagOf, parseCliArgs } from './args.ts';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -14,9 +12,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The terminal's side of a run: log lines and the report on stderr, the outputs as one JSON line on stdout. */
+const terminalIo: RunIo = {
+  log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+  async publish({ outcome, outputs, scrub }) {
+    process.stderr.write(scrub(renderReport(outcome)) + '\n');
+    process.stdout.write(scrub(JSON.stringify(outputs)) + '\n');
+  },
+};
+
 /** `hermes-handoff promote|preflight|status|rollback [flags]`: the action's engine from a terminal. Exit 0 success, 1 a failed verdict, 2 bad input. */
 export async function runEngineCli(cmd: string, argv: string[]): Promise<number> {
-  let settings;
+  let settings: Settings;
   try {
     const args = await parseCliArgs([cmd, ...argv], process.env, (p) => readFile(p, 'utf8'), readStdin);
     settings = readSettings((name) => (name === 'mode' ? args.command : args.getInput(name)), process.env);
@@ -25,21 +32,15 @@ export async function runEngineCli(cmd: string, argv: string[]): Promise<number>
       process.stdout.write(e.text);
       return 0;
     }
-    if (e instanceof CliArgsError || e instanceof InputError) {
+    if (e instanceof CliArgsError) {
       process.stderr.write(`hermes-handoff ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`hermes-handoff ${cmd}: ${e.describe(flagOf)}\n`);
       return 2;
     }
     throw e;
   }
-  const secrets = secretValues(settings);
-  const scrub = (t: string) => createScrubber(secrets)(t);
-  const say = (m: string) => process.stderr.write(scrub(m) + '\n');
-  const { outcome } = await runSession(
-    settings,
-    { log: { info: say, warn: (m) => say(`warning: ${m}`) }, addSecret: (v) => secrets.push(v) },
-  );
-  if (outcome.green_log_tail) outcome.green_log_tail = scrub(outcome.green_log_tail);
-  say(scrub(renderReport(outcome)));
-  process.stdout.write(scrub(JSON.stringify(outputsOf(outcome))) + '\n');
-  return exitCodeFor(outcome, settings.report.failOnRollback);
+  return runPipeline(settings, terminalIo);
 }

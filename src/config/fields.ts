@@ -149,6 +149,15 @@ export function matching(pattern: RegExp, expected: string) {
   };
 }
 
+/** Reads a value another part defines by its zod schema (the protocol's handoff id): `what` and the schema's first issue say what was expected. */
+export function valid<T>(schema: z.ZodType<T>, what: string) {
+  return (s: string): T => {
+    const r = schema.safeParse(s);
+    if (r.success) return r.data;
+    throw new Expected(`expected ${what}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  };
+}
+
 /** Reads an optional issue number (`12` or `#12`); empty gives null. */
 export function issueNumber(s: string): number | null {
   if (s === '') return null;

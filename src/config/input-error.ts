@@ -12,10 +12,20 @@ export class InputError extends Error {
   /** `secrets` are removed from the messages, as a second line of defence: no message should quote them. */
   constructor(problems: readonly InputProblem[], secrets: readonly string[] = []) {
     const clean = problems.map((p) => ({ input: p.input, message: scrub(p.message, secrets) }));
-    const n = clean.length;
-    super(`${n} invalid input${n === 1 ? '' : 's'}:\n${clean.map((p) => `  input "${p.input}": ${p.message}`).join('\n')}`);
+    super(listProblems(clean, (input) => `input "${input}"`));
     this.problems = clean;
   }
+
+  /** The same list with each input named by `label` (the CLI names its flags: `--bake-seconds`). */
+  describe(label: (input: string) => string): string {
+    return listProblems(this.problems, label);
+  }
+}
+
+/** `N invalid inputs:` and one line per problem, its input named by `label`. */
+function listProblems(problems: readonly InputProblem[], label: (input: string) => string): string {
+  const n = problems.length;
+  return `${n} invalid input${n === 1 ? '' : 's'}:\n${problems.map((p) => `  ${label(p.input)}: ${p.message}`).join('\n')}`;
 }
 
 /**

@@ -1,3 +1,7 @@
+import { GREEN_ENV } from '../core/green-env.ts';
+import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS, type Deadlines, type Thresholds } from '../protocol/deadlines.ts';
+import { SshOptions } from '../host/ssh/options.ts';
+
 /** Every input the settings schema reads, in action.yml's order. action.yml declares exactly these (a test holds it). */
 export const INPUT_NAMES = [
   'mode',
@@ -62,30 +66,59 @@ export const SECRET_INPUTS: ReadonlySet<InputName> = new Set<InputName>([
   'github-token',
 ]);
 
+/** An input that sets one of the protocol's thresholds or deadlines: where its value goes, and in what unit the input is written. */
+export interface ProtocolInput {
+  group: 'thresholds' | 'deadlines';
+  key: keyof Thresholds | keyof Deadlines;
+  /** `seconds`: the input is in seconds, the protocol in milliseconds; `same`: the same number. */
+  unit: 'seconds' | 'same';
+}
+
 /**
- * The literal default of each input that has one, exactly as action.yml writes it.
- * An empty input takes this default, so the CLI (which has no action.yml) behaves as the action.
+ * The inputs whose values are the protocol's: their defaults are the protocol's defaults
+ * (src/protocol/deadlines.ts), written in the input's unit. A threshold or deadline without an
+ * input still reaches the host with the protocol's default.
+ */
+export const PROTOCOL_INPUTS = {
+  'max-error-rate': { group: 'thresholds', key: 'max_error_rate', unit: 'same' },
+  'max-latency-factor': { group: 'thresholds', key: 'max_latency_factor', unit: 'same' },
+  'latency-floor-ms': { group: 'thresholds', key: 'latency_floor_ms', unit: 'same' },
+  'max-heartbeat-age-seconds': { group: 'thresholds', key: 'max_heartbeat_age_ms', unit: 'seconds' },
+  'consecutive-breaches': { group: 'thresholds', key: 'consecutive', unit: 'same' },
+  'ack-timeout-seconds': { group: 'deadlines', key: 'ack_ms', unit: 'seconds' },
+  'claim-timeout-seconds': { group: 'deadlines', key: 'claim_ms', unit: 'seconds' },
+  'rollback-grace-seconds': { group: 'deadlines', key: 'rollback_grace_ms', unit: 'seconds' },
+} as const satisfies Partial<Record<InputName, ProtocolInput>>;
+
+/** The protocol's default of a ProtocolInput, as the input writes it. */
+function protocolDefault(p: ProtocolInput): string {
+  const all: Record<string, number> = p.group === 'thresholds' ? DEFAULT_THRESHOLDS : DEFAULT_DEADLINES;
+  const value = all[p.key];
+  if (value === undefined) throw new Error(`internal: the protocol has no default ${p.group}.${p.key}`);
+  return String(p.unit === 'seconds' ? value / 1000 : value);
+}
+
+// The SSH host's own defaults (port, host key check, connect timeout): any valid options show them.
+const SSH_DEFAULTS = SshOptions.parse({ host: 'h', username: 'u', privateKey: 'k' });
+
+/**
+ * The default of each input that has one, exactly as action.yml writes it (a test holds the two
+ * equal). An empty input takes this default, so the CLI (which has no action.yml) behaves as the
+ * action. Values the protocol or the SSH host define come from there; the rest are the action's own.
  * Inputs with a computed default (release, socket-path, status-context, jump-*, github-token) are absent.
  */
 export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   mode: 'promote',
   transport: 'ssh',
-  port: '22',
-  'insecure-skip-host-key-check': 'false',
-  'connect-timeout-seconds': '20',
+  port: String(SSH_DEFAULTS.port),
+  'insecure-skip-host-key-check': String(SSH_DEFAULTS.insecureSkipHostKeyCheck),
+  'connect-timeout-seconds': String(SSH_DEFAULTS.readyTimeoutMs / 1000),
   'hermes-home': '~/.hermes',
   runtime: 'claw',
   launcher: 'process',
   'systemd-unit': 'hermes-green@',
   'bake-seconds': '300',
-  'max-error-rate': '0.05',
-  'max-latency-factor': '3',
-  'latency-floor-ms': '250',
-  'max-heartbeat-age-seconds': '5',
-  'consecutive-breaches': '3',
-  'ack-timeout-seconds': '120',
-  'claim-timeout-seconds': '600',
-  'rollback-grace-seconds': '10',
+  ...Object.fromEntries(Object.entries(PROTOCOL_INPUTS).map(([name, p]) => [name, protocolDefault(p)])),
   'timeout-seconds': '900',
   'target-name': 'production',
   'fail-on-rollback': 'true',
@@ -94,9 +127,4 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
 };
 
 /** Environment variables the action sets for green itself; green-env may not set them. */
-export const RESERVED_GREEN_ENV: ReadonlySet<string> = new Set([
-  'HERMES_RUNTIME',
-  'HERMES_RELEASE',
-  'HERMES_HANDOFF_ID',
-  'HERMES_HOME',
-]);
+export const RESERVED_GREEN_ENV: ReadonlySet<string> = new Set(Object.values(GREEN_ENV));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { Mode } from '../handoff/outcome.ts';
+import { Mode } from '../core/mode.ts';
+import { Launcher } from '../core/params.ts';
+import { HandoffId } from '../protocol/ids.ts';
 import {
   bool,
   command,
@@ -14,12 +16,13 @@ import {
   rate,
   seconds,
   secretLine,
+  valid,
 } from './fields.ts';
 import { greenEnv } from './green-env.ts';
 import { InputError } from './input-error.ts';
-import { INPUT_NAMES, SECRET_INPUTS, type InputName } from './inputs.ts';
+import { INPUT_NAMES, PROTOCOL_INPUTS, SECRET_INPUTS, type InputName, type ProtocolInput } from './inputs.ts';
 import { keyProblem, privateKey } from './private-key.ts';
-import { SettingsShape, type Settings } from './settings.ts';
+import { SettingsShape, Transport, type Settings } from './settings.ts';
 import { fingerprints, hostName, jumpAddress, knownHosts, userName } from './ssh-fields.ts';
 
 export { InputError } from './input-error.ts';
@@ -32,7 +35,7 @@ const seconds1 = seconds({ allowZero: false });
 /** Every input, read field by field from its raw string; the keys are exactly INPUT_NAMES. */
 const Inputs = z.object({
   mode: field('mode', oneOf(Mode.options)),
-  transport: field('transport', oneOf(['ssh', 'local'] as const)),
+  transport: field('transport', oneOf(Transport.options)),
   host: field('host', hostName),
   port: field('port', integer(1, 65535)),
   username: field('username', userName),
@@ -57,7 +60,7 @@ const Inputs = z.object({
   ),
   'green-env': field('green-env', greenEnv),
   'prepare-command': field('prepare-command', command),
-  launcher: field('launcher', oneOf(['process', 'systemd'] as const)),
+  launcher: field('launcher', oneOf(Launcher.options)),
   'systemd-unit': field('systemd-unit', matching(/^[A-Za-z0-9:_.-]+@$/, 'a unit name prefix ending in "@", like hermes-green@')),
   'bake-seconds': field('bake-seconds', seconds0),
   'max-error-rate': field('max-error-rate', rate),
@@ -69,7 +72,7 @@ const Inputs = z.object({
   'claim-timeout-seconds': field('claim-timeout-seconds', seconds1),
   'rollback-grace-seconds': field('rollback-grace-seconds', seconds1),
   'timeout-seconds': field('timeout-seconds', seconds1),
-  'handoff-id': field('handoff-id', (s) => (s === '' ? null : matching(/^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/, 'a handoff id: 1-64 characters A-Z a-z 0-9 . _ - (not . or ..)')(s))),
+  'handoff-id': field('handoff-id', (s) => (s === '' ? null : valid(HandoffId, 'a handoff id')(s))),
   'target-name': field('target-name', matching(/^[A-Za-z0-9._ -]{1,64}$/, '1-64 characters A-Z a-z 0-9 . _ - or space')),
   'status-context': field('status-context', line(255, { optional: true })),
   'fail-on-rollback': field('fail-on-rollback', bool),
@@ -160,6 +163,13 @@ function crossCheck(v: Inputs, ctx: z.RefinementCtx<Inputs>): void {
   if (ok('username') && jump.username === null && v.username === null) add('jump-host', 'expected user@host[:port]: no username is set');
 }
 
+/** The thresholds or deadlines the inputs set, by the protocol's key (the parsers already gave milliseconds). */
+function protocolValues(v: Inputs, group: ProtocolInput['group']): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [input, p] of Object.entries(PROTOCOL_INPUTS)) if (p.group === group) out[p.key] = v[input as keyof typeof PROTOCOL_INPUTS];
+  return out;
+}
+
 /** The settings built from inputs that passed every check. */
 function toSettings(v: Inputs): z.input<typeof SettingsShape> {
   const pins = (knownHosts: string[], fingerprints: string[]) => ({ knownHosts, fingerprints });
@@ -210,18 +220,8 @@ function toSettings(v: Inputs): z.input<typeof SettingsShape> {
     bake: {
       bakeMs: v['bake-seconds'],
       timeoutMs: v['timeout-seconds'],
-      thresholds: {
-        max_error_rate: v['max-error-rate'],
-        max_latency_factor: v['max-latency-factor'],
-        latency_floor_ms: v['latency-floor-ms'],
-        max_heartbeat_age_ms: v['max-heartbeat-age-seconds'],
-        consecutive: v['consecutive-breaches'],
-      },
-      deadlines: {
-        ack_ms: v['ack-timeout-seconds'],
-        claim_ms: v['claim-timeout-seconds'],
-        rollback_grace_ms: v['rollback-grace-seconds'],
-      },
+      thresholds: protocolValues(v, 'thresholds'),
+      deadlines: protocolValues(v, 'deadlines'),
     },
     report: {
       targetName: v['target-name'],

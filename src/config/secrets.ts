@@ -1,10 +1,5 @@
+import { MIN_SECRET_LENGTH } from '../text/scrub.ts';
 import type { Settings } from './settings.ts';
-
-/**
- * Values shorter than this are not treated as secrets: masking "1" or "yes" would garble every
- * log line and report while hiding nothing a reader could not guess.
- */
-export const MIN_SECRET_LENGTH = 4;
 
 /**
  * Every secret value of the run: private keys, passphrases, the token and every green-env value,

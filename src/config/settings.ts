@@ -1,69 +1,42 @@
+// The one settings shape, built from the schemas of the parts that use it: the SSH host's options,
+// the engine's gateway parameters and the protocol's thresholds and deadlines. A field any of them
+// adds (with its default) is in Settings without a change here.
 import { z } from 'zod';
-import { Mode } from '../handoff/outcome.ts';
+import { Mode } from '../core/mode.ts';
+import { GatewayParams } from '../core/params.ts';
+import { SshOptions } from '../host/ssh/options.ts';
+import { Deadlines, Thresholds } from '../protocol/deadlines.ts';
+import { HandoffId } from '../protocol/ids.ts';
+import { PROTOCOL_INPUTS } from './inputs.ts';
 
-/** Host key pins: known_hosts lines and `SHA256:...` fingerprints; any one match admits the key. */
-const Pins = z.object({ knownHosts: z.array(z.string()), fingerprints: z.array(z.string()) });
+/** How the host is reached. */
+export const Transport = z.enum(['ssh', 'local']);
+export type Transport = z.infer<typeof Transport>;
 
-/** The jump host: its own address, key and pins. */
-const JumpSettings = z.object({
-  host: z.string(),
-  port: z.number().int(),
-  username: z.string(),
-  privateKey: z.string(),
-  passphrase: z.string().optional(),
-  pins: Pins,
-});
-
-/** How to reach the host (field names as src/host/ssh/options.ts's SshOptions). */
-const SshSettings = z.object({
-  host: z.string(),
-  port: z.number().int(),
-  username: z.string(),
-  privateKey: z.string(),
-  passphrase: z.string().optional(),
-  pins: Pins,
-  insecureSkipHostKeyCheck: z.boolean(),
-  jump: JumpSettings.optional(),
-  readyTimeoutMs: z.number().int().positive(),
-});
+type DeadlineInput = Extract<(typeof PROTOCOL_INPUTS)[keyof typeof PROTOCOL_INPUTS], { group: 'deadlines' }>;
+// The deadlines an input sets; the others are left to the host (blue fills in the protocol's defaults).
+const deadlineKeys = Object.fromEntries(
+  Object.values(PROTOCOL_INPUTS)
+    .filter((p): p is DeadlineInput => p.group === 'deadlines')
+    .map((p) => [p.key, true]),
+) as { [K in DeadlineInput['key']]: true };
 
 /** Everything a run is configured with, as the engine reads it. Built only by readSettings. */
 export const SettingsShape = z.object({
   mode: Mode,
-  transport: z.enum(['ssh', 'local']),
+  transport: Transport,
   /** status and rollback: the handoff to report or roll back; null means the current or last one. */
-  handoffId: z.string().nullable(),
-  /** Null for the local transport. */
-  ssh: SshSettings.nullable(),
-  gateway: z.object({
-    /** Absolute, or starting with `~/` (the engine expands it on the host). */
-    hermesHome: z.string(),
-    /** Null: `<hermesHome>/run/handoff.sock`. */
-    socketPath: z.string().nullable(),
-    greenCommand: z.string().nullable(),
-    workdir: z.string().nullable(),
-    runtime: z.string(),
-    /** The release to promote; '' only outside promote when neither the input nor GITHUB_SHA is set. */
-    release: z.string(),
-    /** Every value is a secret. */
-    greenEnv: z.record(z.string(), z.string()),
-    prepareCommand: z.string().nullable(),
-    launcher: z.enum(['process', 'systemd']),
-    /** A template unit name ending in `@`. */
-    systemdUnit: z.string(),
-  }),
+  handoffId: HandoffId.nullable(),
+  /** What the SSH host takes (its own defaults filled in); null for the local transport. */
+  ssh: SshOptions.nullable(),
+  gateway: GatewayParams,
   bake: z.object({
     bakeMs: z.number().int().nonnegative(),
     /** The action's own deadline. */
     timeoutMs: z.number().int().positive(),
-    thresholds: z.object({
-      max_error_rate: z.number(),
-      max_latency_factor: z.number(),
-      latency_floor_ms: z.number(),
-      max_heartbeat_age_ms: z.number().int(),
-      consecutive: z.number().int(),
-    }),
-    deadlines: z.object({ ack_ms: z.number().int(), claim_ms: z.number().int(), rollback_grace_ms: z.number().int() }),
+    /** Every threshold: from its input, else the protocol's default. */
+    thresholds: Thresholds,
+    deadlines: Deadlines.pick(deadlineKeys),
   }),
   report: z.object({
     targetName: z.string(),

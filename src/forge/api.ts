@@ -1,5 +1,9 @@
-// The one HTTP client to GitHub or Gitea: octokit with its retry and throttling plugins.
-import { Octokit, RequestError } from 'octokit';
+// The one HTTP client to GitHub or Gitea: @octokit/core with the retry and throttling plugins
+// (all the action uses; the whole `octokit` would add apps, OAuth and webhooks to the bundle).
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { errorMessage } from '../core/errors.ts';
 
 /** A forge answered with an HTTP error (or could not be reached: status 0). */
 export class ForgeRequestError extends Error {
@@ -29,13 +33,27 @@ export interface ForgeApiOptions {
   warn?: (m: string) => void;
 }
 
+/** The client class: core requests, retried on server errors, throttled per GitHub's advice. */
+const Client = Octokit.plugin(retry, throttling);
+
+/** What @octokit/request throws for an HTTP error answer (duck-typed: its class is not a dependency of ours). */
+interface HttpError extends Error {
+  status: number;
+  response?: { data?: unknown };
+}
+
+/** True for octokit's HTTP error that carries the forge's answer. */
+function isHttpError(e: unknown): e is HttpError & { response: { data?: unknown } } {
+  return e instanceof Error && e.name === 'HttpError' && 'status' in e && typeof e.status === 'number' && 'response' in e && typeof e.response === 'object' && e.response !== null;
+}
+
 // GitHub's recommended media type, then plain JSON: Gitea (and a contract mock) only produce the latter.
 const ACCEPT = 'application/vnd.github+json, application/json';
 
 /** Builds the client for `baseUrl` (GITHUB_API_URL) with `token`; every failure surfaces as ForgeRequestError. */
 export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOptions = {}): ForgeApi {
   const warn = opts.warn ?? (() => {});
-  const octokit = new Octokit({
+  const octokit = new Client({
     auth: token,
     baseUrl: baseUrl.replace(/\/+$/, ''),
     userAgent: 'hermes-handoff',
@@ -60,8 +78,8 @@ export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOpt
         return { status: res.status, data: res.data as unknown };
       } catch (e) {
         // No response at all (refused, DNS, timeout): status 0, so callers can stop trying this forge.
-        if (e instanceof RequestError && e.response) throw new ForgeRequestError(e.status, route, `${route}: HTTP ${e.status}: ${shortMessage(e)}`);
-        const why = e instanceof Error ? e.message : String(e);
+        if (isHttpError(e)) throw new ForgeRequestError(e.status, route, `${route}: HTTP ${e.status}: ${shortMessage(e)}`);
+        const why = errorMessage(e);
         throw new ForgeRequestError(0, route, `${route}: request failed: ${why}`);
       }
     },
@@ -69,7 +87,7 @@ export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOpt
 }
 
 /** The forge's own error message when it sent one, else octokit's. */
-function shortMessage(e: RequestError): string {
+function shortMessage(e: HttpError): string {
   const data: unknown = e.response?.data;
   if (data && typeof data === 'object' && 'message' in data && typeof data.message === 'string') return data.message.slice(0, 300);
   return e.message.slice(0, 300);

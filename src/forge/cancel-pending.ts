@@ -3,9 +3,9 @@ import { createForgeApi, type ForgeApiOptions } from './api.ts';
 import { flavorFor } from './flavor.ts';
 import { Guard, type ReporterLog } from './guard.ts';
 import { readUnfinishedPending } from './pending-state.ts';
-import { createScrubber } from './scrub.ts';
+import { CANCELLED_DESCRIPTION } from '../core/reasons.ts';
+import { createScrubber } from '../text/scrub.ts';
 
-export const CANCELLED_DESCRIPTION = 'cancelled: the run stopped before a verdict (rerun with mode: status)';
 
 export interface CancelDeps {
   getState(name: string): string;

@@ -1,5 +1,5 @@
 // Every difference between GitHub and Gitea lives in this file and nowhere else.
-// Read from the forges' own API descriptions (../shared/contracts/).
+// Read from the forges' own API descriptions (test/contracts/).
 import { z } from 'zod';
 import type { ForgeApi } from './api.ts';
 import { ForgeRequestError } from './api.ts';

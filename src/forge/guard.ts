@@ -1,6 +1,7 @@
 // Keeps forge failures out of the engine: every call is caught, and a missing permission is named once.
 import { ForgeRequestError } from './api.ts';
 import type { Flavor, PermissionArea } from './flavor.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface ReporterLog {
   info(m: string): void;
@@ -53,7 +54,7 @@ export class Guard {
       this.log.warn(this.scrub(`hermes-handoff could not ${what}: the forge did not answer (${e.message}); the rest of the report is skipped. ${tail}`));
       return;
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     this.log.warn(this.scrub(`hermes-handoff could not ${what}: ${msg}. ${tail}`));
   }
 }

@@ -1,5 +1,8 @@
 // Reports a run to GitHub or Gitea: commit status, PR and issue comments, issue lifecycle, failure issue.
-import type { Mode, Outcome, ActionVerdict } from '../handoff/outcome.ts';
+import type { Mode } from '../core/mode.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { VERDICTS } from '../core/verdict.ts';
+import { errorMessage } from '../core/errors.ts';
 import { renderReport } from '../report/markdown.ts';
 import { escapeMarkdown, safeUrl } from '../report/escape.ts';
 import { createForgeApi, type ForgeApi, type ForgeApiOptions } from './api.ts';
@@ -11,7 +14,7 @@ import { getIssue, isPull, setIssueState } from './issues.ts';
 import { recordFailure, resolveFailure } from './failure-issue.ts';
 import { parseIssueRefsDetailed, type IssueRef } from './issue-refs.ts';
 import { commentMarker, eventMarker, failureMarker } from './markers.ts';
-import { createScrubber, scrubDeep } from './scrub.ts';
+import { createScrubber, scrubDeep } from '../text/scrub.ts';
 import { StatusThrottle } from './status-throttle.ts';
 import { clip, finalStatus, type StatusState } from './status.ts';
 import type { PendingStatus } from './pending-state.ts';
@@ -30,11 +33,9 @@ export interface ReporterOptions {
   issue?: number | null;
   closeIssueOnSuccess: boolean;
   failureLabel: string;
-  /** Every secret value of the run: removed from everything written. Read at each write, so values pushed later count too. The token is added automatically. */
-  secrets: string[];
+  /** The run's scrubber (secrets, host addresses): applied to everything written. The token is removed too, whatever this does. */
+  scrub: (text: string) => string;
   log: ReporterLog;
-  /** Values shown as [redacted] should they appear in a reason or log (e.g. the host address). */
-  redact?: string[];
   /** Clock for the status rate limit. */
   now?: () => number;
   /** Client options (tests turn octokit's throttling off to stay fast). */
@@ -50,8 +51,6 @@ export interface Reporter {
   finish(outcome: Outcome): Promise<void>;
 }
 
-const SUCCESS: ReadonlySet<ActionVerdict> = new Set(['promoted', 'unchanged']);
-const FAILURE: ReadonlySet<ActionVerdict> = new Set(['rolled-back', 'failed']);
 
 /** Builds the reporter for one run; without a token it makes no request at all. */
 export function createReporter(opts: ReporterOptions): Reporter {
@@ -74,14 +73,8 @@ class ForgeReporter implements Reporter {
 
   constructor(private readonly opts: ReporterOptions) {
     const token = opts.token && opts.token.trim() !== '' ? opts.token.trim() : null;
-    // Rebuilt when the caller's secrets array grows (secrets learned during the run).
-    let cache: { key: string; fn: (t: string) => string } | null = null;
-    this.scrub = (t) => {
-      const all = token ? [...opts.secrets, token] : [...opts.secrets];
-      const key = `${all.length}:${opts.redact?.length ?? 0}`;
-      if (!cache || cache.key !== key) cache = { key, fn: createScrubber(all, opts.redact ?? []) };
-      return cache.fn(t);
-    };
+    const withoutToken = createScrubber(token ? [token] : []);
+    this.scrub = (t) => withoutToken(opts.scrub(t));
     this.flavor = flavorFor(opts.ctx.flavor);
     const log = { info: (m: string) => opts.log.info(this.scrub(m)), warn: (m: string) => opts.log.warn(this.scrub(m)) };
     this.guard = new Guard(this.flavor, log, this.scrub);
@@ -100,7 +93,7 @@ class ForgeReporter implements Reporter {
       const { ctx } = this.opts;
       return { flavor: ctx.flavor, apiUrl: ctx.apiUrl, owner: ctx.owner, repo: ctx.repo, sha: this.statusSha(mode), context: this.context, targetUrl: ctx.runUrl };
     } catch (e) {
-      this.opts.log.warn(this.scrub(`hermes-handoff could not set the pending status: ${String(e)}`));
+      this.opts.log.warn(this.scrub(`hermes-handoff could not set the pending status: ${errorMessage(e)}`));
       return null;
     }
   }
@@ -124,7 +117,7 @@ class ForgeReporter implements Reporter {
       // Scrub before rendering: escaping would turn a secret's `_`, `@` or `<` into forms the scrubber cannot find.
       await this.report(this.api, scrubDeep(outcome, this.scrub));
     } catch (e) {
-      this.opts.log.warn(this.scrub(`hermes-handoff could not finish its report: ${e instanceof Error ? e.message : String(e)}`));
+      this.opts.log.warn(this.scrub(`hermes-handoff could not finish its report: ${errorMessage(e)}`));
     }
   }
 
@@ -184,11 +177,12 @@ class ForgeReporter implements Reporter {
       if (r) log.info(`Report comment ${r.action} on pull request #${pr.number}.`);
     }
 
-    if (mode !== 'preflight' && (SUCCESS.has(o.verdict) || FAILURE.has(o.verdict))) {
+    const rule = VERDICTS[o.verdict];
+    if (mode !== 'preflight' && rule.relatedIssue !== 'untouched') {
       for (const ref of this.relatedIssues(pr)) await this.relatedIssue(api, ref, o, marker, body);
     }
-    if (FAILURE.has(o.verdict)) await this.failureIssue(api, o);
-    else if (o.verdict === 'promoted') await this.resolveFailureIssue(api, o);
+    if (rule.failureIssue === 'open-or-comment') await this.failureIssue(api, o);
+    else if (rule.failureIssue === 'close') await this.resolveFailureIssue(api, o);
   }
 
   /** The event's PR, or (outside preflight) the PR that merged the commit. */
@@ -220,9 +214,10 @@ class ForgeReporter implements Reporter {
     if (c) log.info(`Report comment ${c.action} on issue #${n}.`);
     // Only issues the merge closes (or the `issue` input) change state: "Refs #N" means the work goes on.
     if (!ref.closing) return;
-    if (SUCCESS.has(o.verdict) && this.opts.closeIssueOnSuccess && issue.state !== 'closed') {
+    const action = VERDICTS[o.verdict].relatedIssue;
+    if (action === 'close' && this.opts.closeIssueOnSuccess && issue.state !== 'closed') {
       if (await this.guard.run('issues', `close issue #${n}`, () => setIssueState(api, this.flavor, this.repo, n, 'closed')) !== null) log.info(`Closed issue #${n}: the new runtime is live.`);
-    } else if (FAILURE.has(o.verdict) && issue.state === 'closed') {
+    } else if (action === 'reopen' && issue.state === 'closed') {
       if (await this.guard.run('issues', `reopen issue #${n}`, () => setIssueState(api, this.flavor, this.repo, n, 'open')) !== null) log.info(`Reopened issue #${n}: the new runtime is not live.`);
     }
   }

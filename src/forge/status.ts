@@ -1,5 +1,7 @@
 // The commit status a verdict ends with (see the verdict table in ARCHITECTURE.md).
-import type { Outcome } from '../handoff/outcome.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { RERUN_STATUS } from '../core/reasons.ts';
+import { VERDICTS } from '../core/verdict.ts';
 
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 
@@ -12,25 +14,32 @@ export function clip(text: string, max = DESCRIPTION_MAX): string {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
-/** The final state and description for an outcome: success/failure/error per verdict, with its reason. */
+/** The final state (from the verdict table) and description (the verdict and its reason) for an outcome. */
 export function finalStatus(o: Pick<Outcome, 'verdict' | 'reason' | 'checks' | 'release'>): { state: StatusState; description: string } {
+  return { state: VERDICTS[o.verdict].status, description: clip(describe(o)) };
+}
+
+/** The status description of an outcome, before clipping. */
+function describe(o: Pick<Outcome, 'verdict' | 'reason' | 'checks' | 'release'>): string {
   const release = o.release.slice(0, 12);
   switch (o.verdict) {
     case 'promoted':
-      return { state: 'success', description: clip(`promoted ${release}: ${o.reason}`) };
+      return `promoted ${release}: ${o.reason}`;
     case 'unchanged':
-      return { state: 'success', description: clip(`unchanged: ${release} already serves`) };
+      return `unchanged: ${release} already serves`;
     case 'ready':
-      return { state: 'success', description: clip(`ready: ${o.reason}`) };
+      return `ready: ${o.reason}`;
     case 'not-ready': {
       const first = o.checks.find((c) => !c.ok);
-      return { state: 'failure', description: clip(first ? `not ready: ${first.name}: ${first.detail}` : `not ready: ${o.reason}`) };
+      return first ? `not ready: ${first.name}: ${first.detail}` : `not ready: ${o.reason}`;
     }
     case 'rolled-back':
-      return { state: 'failure', description: clip(`rolled back: ${o.reason}`) };
+      return `rolled back: ${o.reason}`;
+    case 'reverted':
+      return `reverted after promotion: ${o.reason}`;
     case 'failed':
-      return { state: 'failure', description: clip(`failed: ${o.reason}`) };
+      return `failed: ${o.reason}`;
     case 'timed-out':
-      return { state: 'error', description: clip(`timed out (rerun with mode: status): ${o.reason}`) };
+      return `timed out (${RERUN_STATUS}): ${o.reason}`;
   }
 }

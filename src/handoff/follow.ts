@@ -4,6 +4,7 @@ import type { ObserverClient, ObserverEvent } from '../peer/observer.ts';
 import { openObserver, readHostVerdict, sleep } from './observe.ts';
 import type { EngineIo } from './params.ts';
 import type { HostPaths } from './paths.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export type FollowEnd = { kind: 'verdict'; record: VerdictRecord } | { kind: 'timeout'; phase: string };
 
@@ -78,7 +79,7 @@ export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
         // The socket may be between owners (green renaming it in) or the link may be down.
         const rec = await readHostVerdict(a.io.host, a.paths, a.id).catch(() => null);
         if (rec && settled(rec, now())) return { kind: 'verdict', record: rec };
-        a.io.log.warn(`cannot reach the handoff socket (${(e as Error).message}); retrying in ${delay} ms`);
+        a.io.log.warn(`cannot reach the handoff socket (${errorMessage(e)}); retrying in ${delay} ms`);
         await sleep(Math.min(delay, Math.max(0, a.deadlineAt - now())));
         delay = Math.min(delay * 2, 5_000);
         continue;
@@ -98,7 +99,7 @@ export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
     try {
       state = await c.subscribe(subscribeHandler, 10_000);
     } catch (e) {
-      a.io.log.warn(`lost the handoff socket while subscribing: ${(e as Error).message}`);
+      a.io.log.warn(`lost the handoff socket while subscribing: ${errorMessage(e)}`);
       c.close();
       continue;
     }

@@ -1,9 +1,10 @@
 import type { VerdictRecord } from '../protocol/frames.ts';
 import { VerdictRecord as VerdictRecordSchema } from '../protocol/frames.ts';
-import { verdictPath } from '../peer/files.ts';
+import { verdictFile } from '../core/layout.ts';
 import { ObserverClient } from '../peer/observer.ts';
 import type { Host } from '../host/host.ts';
 import type { HostPaths } from './paths.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** Reads the socket token on the host (the value is a secret: the caller masks it). */
 export async function readHostToken(host: Host, paths: HostPaths): Promise<string> {
@@ -21,7 +22,7 @@ export async function openObserver(host: Host, paths: HostPaths, token: string, 
 
 /** Reads the verdict file of handoff `id` on the host, or null when there is none (yet). */
 export async function readHostVerdict(host: Host, paths: HostPaths, id: string): Promise<VerdictRecord | null> {
-  const r = await host.exec(['cat', '--', verdictPath(paths.home, id)], { timeoutMs: 15_000 });
+  const r = await host.exec(['cat', '--', verdictFile(paths, id)], { timeoutMs: 15_000 });
   if (r.code !== 0) return null;
   try {
     const v = VerdictRecordSchema.safeParse(JSON.parse(r.stdout));
@@ -52,7 +53,7 @@ export async function confirmTakeover(host: Host, paths: HostPaths, token: strin
         obs.close();
       }
     } catch (e) {
-      last = (e as Error).message;
+      last = errorMessage(e);
     }
     await sleep(100);
   }

@@ -1,28 +1,4 @@
-import type { Deadlines, Thresholds } from '../protocol/deadlines.ts';
 import type { Host } from '../host/host.ts';
-import type { Mode } from './outcome.ts';
-
-/** What the engine needs to run one mode; built from the Settings by the entry points. */
-export interface EngineParams {
-  mode: Mode;
-  targetName: string;
-  hermesHome: string;
-  socketPath: string | null;
-  greenCommand: string | null;
-  workdir: string | null;
-  runtime: string;
-  release: string;
-  greenEnv: Record<string, string>;
-  prepareCommand: string | null;
-  launcher: 'process' | 'systemd';
-  systemdUnit: string;
-  bakeMs: number;
-  timeoutMs: number;
-  thresholds: Partial<Thresholds>;
-  deadlines: Partial<Deadlines>;
-  /** status mode: the handoff to report; null means the current or last one. */
-  handoffId?: string | null;
-}
 
 /** How the engine talks to the world: the host, the log, and the reporter's phase hook. */
 export interface EngineIo {

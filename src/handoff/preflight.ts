@@ -1,8 +1,10 @@
 import { resolvePaths, type HostPaths } from './paths.ts';
 import { openObserver, readHostToken } from './observe.ts';
-import type { Outcome } from './outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** Free space below which a handoff is not started (logs, verdict files, green's store writes). */
 const MIN_FREE_KIB = 100 * 1024;
@@ -24,7 +26,7 @@ export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome>
     const r = await host.exec(['test', '-d', paths.home], { timeoutMs: 10_000 });
     check('hermes-home exists', r.code === 0, r.code === 0 ? paths.home : `${paths.home} is not a directory`);
   } catch (e) {
-    check('hermes-home exists', false, (e as Error).message);
+    check('hermes-home exists', false, errorMessage(e));
   }
   if (paths) {
     let token: string | null = null;
@@ -33,7 +35,7 @@ export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome>
       io.addSecret?.(token);
       check('token readable', true, paths.token);
     } catch (e) {
-      check('token readable', false, (e as Error).message);
+      check('token readable', false, errorMessage(e));
     }
     if (token) {
       try {
@@ -45,7 +47,7 @@ export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome>
         out.release = p.release;
         check('blue is idle', st.phase === 'idle' && st.handoff === null, st.handoff ? `handoff ${st.handoff.id} is ${st.phase}` : `phase ${st.phase}, release ${st.release}, runtime ${st.runtime}`);
       } catch (e) {
-        check('socket answers', false, `${paths.socket}: ${(e as Error).message}`);
+        check('socket answers', false, `${paths.socket}: ${errorMessage(e)}`);
       }
     }
     const df = await host.exec(['df', '-Pk', '--', paths.home], { timeoutMs: 10_000 }).catch(() => null);

@@ -1,14 +1,19 @@
 import { PeerError, type ObserverClient } from '../peer/observer.ts';
 import { followHandoff } from './follow.ts';
-import { greenLogPath, resolvePaths, type HostPaths } from './paths.ts';
+import { GREEN_ENV } from '../core/green-env.ts';
+import { greenEnvFile, greenLogFile } from '../core/layout.ts';
+import { resolvePaths, type HostPaths } from './paths.ts';
 import { launchGreen, unitName } from './launch.ts';
 import { mintHandoffId } from './mint.ts';
 import { confirmTakeover, openObserver, readHostToken } from './observe.ts';
-import type { Outcome } from './outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { tailGreenLog } from './green-log.ts';
+import { errorMessage } from '../core/errors.ts';
+import { RERUN_STATUS } from '../core/reasons.ts';
 
 /** A heartbeat interval that gives a short bake at least ~10 samples to judge by (1 s for long bakes). */
 export function heartbeatFor(bakeMs: number): number {
@@ -75,20 +80,20 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
         return out.done('failed', await abandon(`prepare-command failed (exit ${r.code ?? r.signal})${tail ? `: ${tail}` : ''}`));
       }
     }
-    const log = greenLogPath(paths, id);
+    const log = greenLogFile(paths, id);
     let launcherPid: number;
     try {
       launcherPid = await launchGreen(host, {
         logPath: log,
-        envPath: `${paths.home}/run/green-${id}.env`,
+        envPath: greenEnvFile(paths, id),
         workdir: paths.workdir,
         greenCommand: p.greenCommand,
         launcher: p.launcher,
         unit: unitName(p.systemdUnit, id),
-        env: { ...p.greenEnv, HERMES_HOME: paths.home, HERMES_RUNTIME: p.runtime, HERMES_RELEASE: p.release, HERMES_HANDOFF_ID: id },
+        env: { ...p.greenEnv, [GREEN_ENV.home]: paths.home, [GREEN_ENV.runtime]: p.runtime, [GREEN_ENV.release]: p.release, [GREEN_ENV.handoffId]: id },
       });
     } catch (e) {
-      return out.done('failed', await abandon((e as Error).message));
+      return out.done('failed', await abandon(errorMessage(e)));
     }
     out.greenPid = launcherPid;
     io.log.info(`started green (launcher pid ${launcherPid}); log ${log}`);
@@ -112,7 +117,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     });
     obs = null;
     if (end.kind === 'timeout') {
-      return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; rerun with mode: status`);
+      return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; ${RERUN_STATUS}`);
     }
     out.absorb(end.record);
     let o = verdictOutcome(end.record, p.release);
@@ -124,8 +129,8 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     if (o.verdict !== 'promoted') out.greenLogTail = await tailGreenLog(host, log);
     return out.done(o.verdict, o.reason);
   } catch (e) {
-    const msg = (e as Error).message;
-    if (now() >= deadlineAt) return out.done('timed-out', `the action's deadline passed: ${msg}; rerun with mode: status`);
+    const msg = errorMessage(e);
+    if (now() >= deadlineAt) return out.done('timed-out', `the action's deadline passed: ${msg}; ${RERUN_STATUS}`);
     return out.done('failed', msg);
   } finally {
     obs?.close();

@@ -1,6 +1,8 @@
 import type { HealthSample, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
-import type { ActionVerdict, Check, Mode, Outcome } from './outcome.ts';
-import type { EngineParams } from './params.ts';
+import type { Mode } from '../core/mode.ts';
+import type { Check, Outcome } from '../core/outcome.ts';
+import type { ActionVerdict } from '../core/verdict.ts';
+import type { EngineParams } from '../core/params.ts';
 
 /** Collects what a run learns, then makes the Outcome. */
 export class OutcomeBuilder {

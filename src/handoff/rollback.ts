@@ -1,10 +1,13 @@
 import { followHandoff } from './follow.ts';
 import { resolvePaths } from './paths.ts';
 import { openObserver, readHostToken } from './observe.ts';
-import type { Outcome } from './outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
+import { errorMessage } from '../core/errors.ts';
+import { RERUN_STATUS } from '../core/reasons.ts';
 
 /** Asks blue to roll back the handoff under way (ABORT) and follows it to its verdict. */
 export async function rollback(p: EngineParams, io: EngineIo): Promise<Outcome> {
@@ -31,11 +34,11 @@ export async function rollback(p: EngineParams, io: EngineIo): Promise<Outcome> 
     await obs.abort(h.id, `rollback requested by hermes-handoff (mode: rollback)`, 10_000);
     io.log.info(`asked blue to roll back handoff ${h.id} (phase ${state.phase})`);
     const end = await followHandoff({ io, paths, token, id: h.id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
-    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${h.id} is still in phase ${end.phase}; rerun with mode: status`);
+    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${h.id} is still in phase ${end.phase}; ${RERUN_STATUS}`);
     out.absorb(end.record);
     const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
-    return out.done('failed', (e as Error).message);
+    return out.done('failed', errorMessage(e));
   }
 }

@@ -1,5 +1,6 @@
-import type { Outcome } from './outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { preflight } from './preflight.ts';
 import { promote } from './promote.ts';
 import { rollback } from './rollback.ts';

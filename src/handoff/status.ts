@@ -1,10 +1,13 @@
 import { followHandoff, settled } from './follow.ts';
 import { resolvePaths } from './paths.ts';
 import { openObserver, readHostToken, readHostVerdict } from './observe.ts';
-import type { Outcome } from './outcome.ts';
-import type { EngineIo, EngineParams } from './params.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { EngineParams } from '../core/params.ts';
+import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
+import { errorMessage } from '../core/errors.ts';
+import { RERUN_STATUS } from '../core/reasons.ts';
 
 /** Reports a handoff: follows the one under way, else the last verdict (or the named one's verdict file). */
 export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
@@ -35,11 +38,11 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
     }
     out.handoffId = id;
     const end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
-    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${id} is still in phase ${end.phase}; rerun with mode: status`);
+    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${id} is still in phase ${end.phase}; ${RERUN_STATUS}`);
     out.absorb(end.record);
     const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);
   } catch (e) {
-    return out.done('failed', (e as Error).message);
+    return out.done('failed', errorMessage(e));
   }
 }

@@ -1,5 +1,5 @@
 import type { VerdictRecord } from '../protocol/frames.ts';
-import type { ActionVerdict } from './outcome.ts';
+import type { ActionVerdict } from '../core/verdict.ts';
 
 /** Maps the host's verdict record to the action's verdict and reason. */
 export function verdictOutcome(r: VerdictRecord, requested: string): { verdict: ActionVerdict; reason: string } {

@@ -1,5 +1,6 @@
 // The human report of an outcome: one markdown text for comments, issues and the job summary.
-import type { Outcome, ActionVerdict } from '../handoff/outcome.ts';
+import type { Outcome } from '../core/outcome.ts';
+import type { ActionVerdict } from '../core/verdict.ts';
 import type { HealthSample, TimelineEntry } from '../protocol/frames.ts';
 import { codeBlock, escapeMarkdown as esc, mermaidLabel, safeUrl } from './escape.ts';
 
@@ -20,6 +21,7 @@ const HEADLINE: Record<ActionVerdict, string> = {
   unchanged: '✅ Unchanged',
   ready: '✅ Ready',
   'rolled-back': '↩️ Rolled back',
+  reverted: '⏪ Reverted after promotion',
   failed: '❌ Failed',
   'timed-out': '⏱️ Timed out',
   'not-ready': '❌ Not ready',

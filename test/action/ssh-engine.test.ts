@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from '
 import { join } from 'node:path';
 import { connectSsh, type SshHost } from '../../src/host/ssh/connect.ts';
 import { runMode } from '../../src/handoff/run.ts';
-import type { EngineParams } from '../../src/handoff/params.ts';
-import type { Outcome } from '../../src/handoff/outcome.ts';
+import type { EngineParams } from '../../src/core/params.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
 import { sshWorld, type SshWorld } from '../support/ssh-world.ts';
 import type { TestContext } from 'node:test';
 

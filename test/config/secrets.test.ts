@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readSettings } from '../../src/config/schema.ts';
-import { maskSecrets, MIN_SECRET_LENGTH, secretValues } from '../../src/config/secrets.ts';
+import { maskSecrets, secretValues } from '../../src/config/secrets.ts';
+import { MIN_SECRET_LENGTH } from '../../src/text/scrub.ts';
 import { ENC_KEY, ENC_PASS, ENV, FP2, inputsOf, KEY, minimal } from './fixtures.ts';
 
 const settings = () =>

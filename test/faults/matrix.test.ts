@@ -9,8 +9,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { connectSsh, type SshHost } from '../../src/host/ssh/connect.ts';
 import { runMode } from '../../src/handoff/run.ts';
-import type { EngineParams } from '../../src/handoff/params.ts';
-import type { Outcome } from '../../src/handoff/outcome.ts';
+import type { EngineParams } from '../../src/core/params.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
 import { readVerdict } from '../../src/peer/files.ts';
 import { realOs } from '../../src/peer/os.ts';
 import { shellJoin } from '../../src/host/quote.ts';

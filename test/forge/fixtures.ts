@@ -1,5 +1,7 @@
 // Outcomes and contexts shared by the forge tests.
-import type { Outcome, ActionVerdict, Mode } from '../../src/handoff/outcome.ts';
+import type { Mode } from '../../src/core/mode.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
+import type { ActionVerdict } from '../../src/core/verdict.ts';
 import { readForgeContext, type ForgeContext } from '../../src/forge/context.ts';
 
 export const T0 = 1_750_000_000_000;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { savePendingState, markFinished, readUnfinishedPending, type PendingStatus } from '../../src/forge/pending-state.ts';
-import { cancelPendingStatus, CANCELLED_DESCRIPTION } from '../../src/forge/cancel-pending.ts';
+import { CANCELLED_DESCRIPTION } from '../../src/core/reasons.ts';
+import { cancelPendingStatus } from '../../src/forge/cancel-pending.ts';
 import { startFakeForge } from './fake-forge.ts';
 import { memoryLog } from './fixtures.ts';
 

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createReporter, type ReporterOptions } from '../../src/forge/reporter.ts';
 import { startFakeForge, type FakeForge } from './fake-forge.ts';
 import { context, memoryLog, outcome } from './fixtures.ts';
+import { RunScrubber } from '../../src/text/scrub.ts';
 
 const SHA = 'e5'.repeat(20);
 const TOKEN = 'ghs_unitTestToken_abcdef';
@@ -27,7 +28,7 @@ function options(f: FakeForge, over: Partial<ReporterOptions> = {}, gitea = fals
     targetName: 'prod',
     closeIssueOnSuccess: true,
     failureLabel: 'handoff-failed',
-    secrets: [],
+    scrub: (t) => t,
     log,
     apiOptions: { throttle: false, retries: 0 },
     ...over,
@@ -98,7 +99,7 @@ test('an unreachable forge: one warning, the rest skipped, no throw', async () =
     targetName: 'prod',
     closeIssueOnSuccess: true,
     failureLabel: 'handoff-failed',
-    secrets: [],
+    scrub: (t) => t,
     log,
     apiOptions: { throttle: false, retries: 0 },
   });
@@ -115,11 +116,12 @@ test('secrets, the token and the host address never reach the forge', async () =
     const host = '203.0.113.77';
     // Markdown escaping would respell this one (`_`, `@`, `<`): it must be removed before rendering.
     const tricky = 'db_p4ss@<word>.x';
-    const { opts } = options(f, { secrets: ['tg-secret-value-99', 'hunter2-db', tricky], redact: [host] });
+    const scrubber = new RunScrubber(['tg-secret-value-99', 'hunter2-db', tricky], [host]);
+    const { opts } = options(f, { scrub: scrubber.scrub });
     const r = createReporter(opts);
     await r.begin('promote');
     await r.phase('init', `connecting to ${host} with hunter2-db`);
-    opts.secrets.push('learned-later-secret'); // e.g. a value green's environment revealed during the run
+    scrubber.add('learned-later-secret'); // e.g. the socket token, learned during the run
     await r.finish(
       outcome('rolled-back', {
         reason: `green on ${host} failed: hunter2-db rejected ${TOKEN} and ${tricky} learned-later-secret`,
@@ -159,21 +161,23 @@ test('the issue option: that issue is commented and closed; close-issue-on-succe
   }
 });
 
-test('a referenced number that is a pull request is left alone; a failed verdict reopens only closing references', async () => {
-  await withForge('', async (f) => {
-    f.state.seedPull(SHA, 3, 'Change', 'Fixes #4, refs #5, closes #6');
-    f.state.seedIssue(4, 'closed');
-    f.state.seedIssue(5, 'closed');
-    f.state.seedPull('f'.repeat(40), 6, 'Other PR', '');
-    const { opts } = options(f);
-    await createReporter(opts).finish(outcome('failed', { reason: 'green never sent ACK' }));
-    assert.equal(f.state.issues.get(4)?.state, 'open');
-    assert.equal(f.state.issues.get(5)?.state, 'closed');
-    assert.equal(f.state.commentsOn(5).length, 1);
-    assert.equal(f.state.commentsOn(6).length, 0);
-    assert.equal(f.state.openIssuesLabelled('handoff-failed').length, 1);
+for (const verdict of ['failed', 'reverted'] as const) {
+  test(`a referenced number that is a pull request is left alone; a ${verdict} verdict reopens only closing references and opens the failure issue`, async () => {
+    await withForge('', async (f) => {
+      f.state.seedPull(SHA, 3, 'Change', 'Fixes #4, refs #5, closes #6');
+      f.state.seedIssue(4, 'closed');
+      f.state.seedIssue(5, 'closed');
+      f.state.seedPull('f'.repeat(40), 6, 'Other PR', '');
+      const { opts } = options(f);
+      await createReporter(opts).finish(outcome(verdict, { reason: 'green never sent ACK' }));
+      assert.equal(f.state.issues.get(4)?.state, 'open');
+      assert.equal(f.state.issues.get(5)?.state, 'closed');
+      assert.equal(f.state.commentsOn(5).length, 1);
+      assert.equal(f.state.commentsOn(6).length, 0);
+      assert.equal(f.state.openIssuesLabelled('handoff-failed').length, 1);
+    });
   });
-});
+}
 
 test('phase updates through the reporter are rate limited by the injected clock', async () => {
   await withForge('', async (f) => {

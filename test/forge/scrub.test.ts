@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScrubber } from '../../src/forge/scrub.ts';
+import { createScrubber, MIN_SECRET_LENGTH, RunScrubber } from '../../src/text/scrub.ts';
 
 test('every occurrence of every secret is replaced', () => {
   const s = createScrubber(['hunter22', 'tok_ABC']);
@@ -8,8 +8,8 @@ test('every occurrence of every secret is replaced', () => {
 });
 
 test('a secret containing another is removed whole, and regex characters are literal', () => {
-  const s = createScrubber(['abc', 'xxabcxx', 'a.b*c']);
-  assert.equal(s('xxabcxx abc a.b*c aXbc'), '*** *** *** aXbc');
+  const s = createScrubber(['abcd', 'xxabcdxx', 'a.b*c']);
+  assert.equal(s('xxabcdxx abcd a.b*c aXbcd'), '*** *** *** aXbcd');
 });
 
 test('a multi-line secret (a private key) is removed whole, line by line, and in its JSON-escaped form', () => {
@@ -20,8 +20,19 @@ test('a multi-line secret (a private key) is removed whole, line by line, and in
   assert.ok(!s(JSON.stringify({ key })).includes('b3BlbnNzaC1rZXktdjEAAAAA'));
 });
 
-test('redact values become [redacted]; empty and tiny values are ignored', () => {
-  const s = createScrubber(['', ' ', 'ab'], ['10.0.0.5']);
+test('redact values become [redacted]; empty and values shorter than MIN_SECRET_LENGTH are ignored', () => {
+  assert.equal(MIN_SECRET_LENGTH, 4);
+  const s = createScrubber(['', ' ', 'ab', 'abc'], ['10.0.0.5']);
+  assert.equal(s('abc'), 'abc');
   assert.equal(s('ssh 10.0.0.5:22 failed: ab'), 'ssh [redacted]:22 failed: ab');
   assert.equal(createScrubber([])('unchanged'), 'unchanged');
+});
+
+test('the run scrubber covers secrets learned later, and each secret is added once', () => {
+  const r = new RunScrubber(['first-secret'], ['gw.example.com']);
+  assert.equal(r.scrub('first-secret on gw.example.com: token-42x'), '*** on [redacted]: token-42x');
+  r.add('token-42x');
+  r.add('token-42x');
+  assert.deepEqual(r.secrets, ['first-secret', 'token-42x']);
+  assert.equal(r.scrub('first-secret on gw.example.com: token-42x'), '*** on [redacted]: ***');
 });

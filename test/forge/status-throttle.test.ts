@@ -29,6 +29,7 @@ test('final status per verdict: success / failure / error, with the reason, at m
   assert.equal(finalStatus(outcome('ready')).state, 'success');
   assert.equal(finalStatus(outcome('rolled-back')).state, 'failure');
   assert.equal(finalStatus(outcome('failed')).state, 'failure');
+  assert.deepEqual(finalStatus(outcome('reverted', { reason: 'green exited 3 h after promotion' })), { state: 'failure', description: 'reverted after promotion: green exited 3 h after promotion' });
   assert.deepEqual(finalStatus(outcome('not-ready')), { state: 'failure', description: 'not ready: socket: no listener on handoff.sock' });
   const t = finalStatus(outcome('timed-out'));
   assert.equal(t.state, 'error');

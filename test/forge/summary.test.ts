@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeJobSummary } from '../../src/report/summary.ts';
-import { createScrubber } from '../../src/forge/scrub.ts';
+import { writeJobSummary } from '../../src/app/job-summary.ts';
+import { createScrubber } from '../../src/text/scrub.ts';
 import { memoryLog, outcome } from './fixtures.ts';
 
 test('job summary: unset (older Gitea) logs and succeeds; unwritable warns; set appends the scrubbed report', async (t) => {

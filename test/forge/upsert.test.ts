@@ -14,8 +14,13 @@ test('markers: per target, hidden, and not confusable with each other', () => {
   assert.equal(failureMarker('prod'), '<!-- hermes-handoff-failure:prod -->');
   assert.ok(!hasMarker(commentMarker('prod-eu'), commentMarker('prod')));
   assert.ok(!hasMarker(failureMarker('prod'), commentMarker('prod')));
-  assert.ok(!commentMarker('a --> <b>').includes('-->  '));
-  assert.equal(commentMarker('a --> b').match(/-->/g)?.length, 1, 'a target name cannot close the comment early');
+  // A target name cannot close the comment early or carry markup: the marker's own `-->` is its only one.
+  for (const target of ['a --> <b>', 'a --> b', 'x--!>y', 'a\n-->\n<script>']) {
+    const m = commentMarker(target);
+    assert.equal(m.match(/-->/g)?.length, 1, `${JSON.stringify(target)} -> ${m}`);
+    assert.ok(m.endsWith(' -->'), m);
+    assert.ok(!/[<>\n]/.test(m.slice('<!--'.length, -'-->'.length)), m);
+  }
   assert.equal(hasMarker(null, commentMarker('x')), false);
 });
 

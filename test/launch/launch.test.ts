@@ -44,7 +44,19 @@ test('green-env values, release, paths and workdir reach green literally and not
   const host = new LocalHost();
   const workdir = join(dir, `work dir 'q' $(touch PWNED) ;x`);
   mkdirSync(workdir);
-  const env: Record<string, string> = { HERMES_RELEASE: HOSTILE[0]! };
+  const env: Record<string, string> = {
+    HERMES_RELEASE: HOSTILE[0]!,
+    CR: 'a\rb',
+    EQ: 'x=y=z',
+    SPACES: '  lead and trail  ',
+    BACKSLASH: 'end\\',
+    // Line feeds: the env file continues a value on lines starting with `+`.
+    TRAILING_LF: 'last line\n',
+    ONLY_LF: '\n',
+    PLUS: '+starts with plus',
+    PLUS_LINE: 'a\n+b\nK=v',
+    EMPTY: '',
+  };
   HOSTILE.forEach((v, i) => (env[`V${i}`] = v));
   const out = join(dir, 'out.json');
   // The green command is the user's own shell line; it dumps what it got.
@@ -93,6 +105,8 @@ test('a launch that cannot create its log is an error; a bad variable name is re
     /could not start green/,
   );
   assert.throws(() => envFileText({ 'BAD-KEY': 'x' }), /not a valid identifier/);
+  assert.throws(() => envFileText({ OK: 'a\0b' }), /OK contains a NUL byte/);
+  assert.equal(envFileText({ A: 'x\ny\n', B: '+p' }), 'A=x\n+y\n+\nB=+p\n', 'a value\'s further lines start with +');
 });
 
 test('systemd launcher: the generated systemd-run and systemctl commands', async (t) => {
@@ -126,9 +140,12 @@ test('systemd launcher: the generated systemd-run and systemctl commands', async
   assert.ok(!run!.join('\n').includes('s3cr3t'), 'no env value on the command line');
   const envFile = run![run!.indexOf('hermes-green') + 1]!;
   assert.equal(envFile, spec.envPath, 'a systemd green keeps its env file for restarts');
-  assert.ok(run!.includes('. "$1"; exec sh -c "$2"'), 'and does not delete it');
+  // The stand-in records one argument a line, so the multi-line inner script spans several.
+  const recorded = run!.join('\n');
+  assert.ok(recorded.includes('\nwhile IFS= read -r l; do\n'), 'green reads its env file line by line');
+  assert.ok(recorded.includes('if [ -n "$k" ]; then export "$k=$v"; fi; exec sh -c "$2"\nhermes-green\n'), 'and does not delete it');
   assert.equal(statSync(envFile).mode & 0o777, 0o600, 'the env file is 0600');
-  assert.match(readFileSync(envFile, 'utf8'), /^export SECRET='s3cr3t \$\(x\)'\n$/);
+  assert.equal(readFileSync(envFile, 'utf8'), 'SECRET=s3cr3t $(x)\n', 'one KEY=VALUE line, read back word by word, never evaluated');
   assert.deepEqual(show, ['systemctl', '--user', 'show', '-p', 'MainPID', '--value', unit]);
   assert.equal(shellJoin(['a b', 'c']), "'a b' c");
 });

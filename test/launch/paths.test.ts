@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { LocalHost } from '../../src/host/local/local-host.ts';
-import { greenLogPath, resolvePaths } from '../../src/handoff/paths.ts';
+import { greenEnvFile, greenLogFile, verdictFile } from '../../src/core/layout.ts';
+import { resolvePaths } from '../../src/handoff/paths.ts';
 
 test("resolvePaths expands ~/ with the host's $HOME in hermes-home, socket-path and workdir", async () => {
   const host = new LocalHost();
@@ -20,5 +21,8 @@ test("resolvePaths expands ~/ with the host's $HOME in hermes-home, socket-path 
   assert.equal(q.socket, `${home}/sock/x.sock`);
   assert.equal(q.token, `${home}/sock/handoff.token`);
   assert.equal(q.workdir, null);
-  assert.equal(greenLogPath(q, 'abc'), '/srv/h/logs/green-abc.log');
+  assert.equal(greenLogFile(q, 'abc'), '/srv/h/logs/green-abc.log');
+  assert.equal(greenEnvFile(q, 'abc'), '/srv/h/run/green-abc.env');
+  assert.equal(verdictFile(q, 'abc'), '/srv/h/run/handoffs/abc.json');
+  assert.throws(() => verdictFile(q, '../x'), /invalid handoff id/, 'an id becomes a file name only when valid');
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startFakePlatform, type FakePlatform, type PlatformStats } from '../../examples/gateway/platform/server.ts';
 import { promote } from '../../src/handoff/promote.ts';
-import type { Outcome } from '../../src/handoff/outcome.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
 import { LocalHost } from '../../src/host/local/local-host.ts';
 import { shellJoin } from '../../src/host/quote.ts';
 import { readToken } from '../../src/peer/files.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startFakePlatform, type FakePlatform, type PlatformStats } from '../../examples/gateway/platform/server.ts';
-import { readPidFile, stopAll } from '../../src/demo/processes.ts';
+import { readPidFile, stopAll } from '../../examples/demo/processes.ts';
 import { shellJoin } from '../../src/host/quote.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { realOs } from '../../src/peer/os.ts';

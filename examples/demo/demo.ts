@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakePlatform, type PlatformStats } from '../../examples/gateway/platform/server.ts';
-import { LocalHost } from '../host/local/local-host.ts';
-import { shellJoin } from '../host/quote.ts';
-import { socketAnswers } from '../peer/listen.ts';
-import { realOs } from '../peer/os.ts';
-import { promote } from '../handoff/promote.ts';
-import type { Outcome } from '../handoff/outcome.ts';
+import { startFakePlatform, type PlatformStats } from '../gateway/platform/server.ts';
+import { LocalHost } from '../../src/host/local/local-host.ts';
+import { shellJoin } from '../../src/host/quote.ts';
+import { socketAnswers } from '../../src/peer/listen.ts';
+import { realOs } from '../../src/peer/os.ts';
+import { promote } from '../../src/handoff/promote.ts';
+import type { Outcome } from '../../src/core/outcome.ts';
 import { readPidFile, selfCommand, spawnLogged, stopAll } from './processes.ts';
 
 export interface DemoOptions {

@@ -1,7 +1,10 @@
-// Removes secret values from anything the reporter writes to a forge or a summary.
+// Removes secret values (and redacted values such as host addresses) from text before it leaves the run.
 
-/** Shorter values are not masked: they cannot be real secrets and masking them would garble every report. */
-export const MIN_SECRET_LENGTH = 3;
+/**
+ * Values shorter than this are not treated as secrets: masking "1" or "yes" would garble every
+ * log line and report while hiding nothing a reader could not guess. The one rule for masks and scrubbing.
+ */
+export const MIN_SECRET_LENGTH = 4;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -17,7 +20,7 @@ function formsOf(secret: string): string[] {
   if (/[\r\n]/.test(secret)) {
     for (const line of secret.split(/\r?\n/)) {
       const l = line.trim();
-      if (l.length >= 4) out.add(l);
+      if (l.length >= MIN_SECRET_LENGTH) out.add(l);
     }
   }
   return [...out];
@@ -34,6 +37,39 @@ export function createScrubber(secrets: readonly string[], redact: readonly stri
   const re = new RegExp(pairs.map(([f]) => escapeRe(f)).join('|'), 'g');
   const map = new Map(pairs);
   return (text) => text.replace(re, (hit) => map.get(hit) ?? '***');
+}
+
+/**
+ * The scrubber of one run: built once from the secrets and redacted values known at the start, and
+ * rebuilt only when the run learns another secret (the socket token), never per line.
+ */
+export class RunScrubber {
+  private readonly known: string[];
+  private fn: (text: string) => string;
+
+  /** Starts with `secrets` (masked as ***) and `redact` (shown as [redacted], e.g. the host address). */
+  constructor(
+    secrets: readonly string[],
+    private readonly redact: readonly string[] = [],
+  ) {
+    this.known = [...secrets];
+    this.fn = createScrubber(this.known, redact);
+  }
+
+  /** Adds a secret learned during the run; every later scrub removes it too. */
+  add(secret: string): void {
+    if (this.known.includes(secret)) return;
+    this.known.push(secret);
+    this.fn = createScrubber(this.known, this.redact);
+  }
+
+  /** Every secret known so far (for masks registered elsewhere). */
+  get secrets(): readonly string[] {
+    return this.known;
+  }
+
+  /** `text` without any known secret or redacted value. */
+  readonly scrub = (text: string): string => this.fn(text);
 }
 
 /** A copy of `value` with `scrub` applied to every string inside it (objects and arrays are walked). */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { GREEN_FAULTS } from '../../examples/gateway/faults.ts';
+import { GREEN_FAULTS } from '../gateway/faults.ts';
 import { runDemo } from './demo.ts';
+import { errorMessage } from '../../src/core/errors.ts';
 
 const USAGE = 'demo [--fault F] [--json] [--init-ms N] [--bake-ms N] [--rate R] [--keep]';
 
@@ -22,7 +23,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (e) {
-    process.stderr.write(`demo: ${(e as Error).message}\nusage: ${USAGE}\n`);
+    process.stderr.write(`demo: ${errorMessage(e)}\nusage: ${USAGE}\n`);
     return 2;
   }
   const num = (name: string, s: string, min: number) => {
@@ -37,7 +38,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     bakeMs = num('bake-ms', v['bake-ms']!, 0);
     rate = num('rate', v.rate!, 0);
   } catch (e) {
-    process.stderr.write(`demo: ${(e as Error).message}\nusage: ${USAGE}\n`);
+    process.stderr.write(`demo: ${errorMessage(e)}\nusage: ${USAGE}\n`);
     return 2;
   }
   const out = (line: string) => (v.json ? process.stderr : process.stdout).write(line + '\n');

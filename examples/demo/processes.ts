@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { realOs, waitGone } from '../peer/os.ts';
+import { realOs, waitGone } from '../../src/peer/os.ts';
 
 /** The command that runs this same CLI again (dist/cli.js, or src/cli.ts under tsx). */
 export function selfCommand(): string[] {

@@ -1,12 +1,7 @@
 import { z } from 'zod';
 import { HealthSample, TimelineEntry } from '../protocol/frames.ts';
-
-/** Every verdict the action can end with (see the verdict table in the README). */
-export const ActionVerdict = z.enum(['promoted', 'rolled-back', 'failed', 'timed-out', 'unchanged', 'ready', 'not-ready']);
-export type ActionVerdict = z.infer<typeof ActionVerdict>;
-
-export const Mode = z.enum(['promote', 'preflight', 'status', 'rollback']);
-export type Mode = z.infer<typeof Mode>;
+import { Mode } from './mode.ts';
+import { ActionVerdict } from './verdict.ts';
 
 /** One preflight check and what it found. */
 export const Check = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
@@ -34,17 +29,3 @@ export const Outcome = z.object({
   green_log_tail: z.string().nullable(),
 });
 export type Outcome = z.infer<typeof Outcome>;
-
-/** Exit code of the action or CLI for an outcome: 0 success, 1 a failed verdict. */
-export function exitCodeFor(o: Pick<Outcome, 'verdict'>, failOnRollback: boolean): 0 | 1 {
-  switch (o.verdict) {
-    case 'promoted':
-    case 'unchanged':
-    case 'ready':
-      return 0;
-    case 'rolled-back':
-      return failOnRollback ? 1 : 0;
-    default:
-      return 1;
-  }
-}

@@ -1,9 +1,10 @@
 // The report in the job summary (GITHUB_STEP_SUMMARY); forges without job summaries are fine.
 import { access, constants } from 'node:fs/promises';
 import * as core from '@actions/core';
-import type { Outcome } from '../handoff/outcome.ts';
-import { renderReport } from './markdown.ts';
-import { scrubDeep } from '../forge/scrub.ts';
+import type { Outcome } from '../core/outcome.ts';
+import { renderReport } from '../report/markdown.ts';
+import { scrubDeep } from '../text/scrub.ts';
+import { errorMessage } from '../core/errors.ts';
 
 export interface SummaryOptions {
   runUrl?: string | null;
@@ -35,7 +36,7 @@ export async function writeJobSummary(outcome: Outcome, opts: SummaryOptions = {
     return true;
   } catch (e) {
     core.summary.emptyBuffer();
-    log.warn(`Could not write the job summary: ${scrub(e instanceof Error ? e.message : String(e))}`);
+    log.warn(`Could not write the job summary: ${scrub(errorMessage(e))}`);
     return false;
   }
 }

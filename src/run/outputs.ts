@@ -1,4 +1,4 @@
-import type { Outcome } from '../handoff/outcome.ts';
+import type { Outcome } from '../core/outcome.ts';
 
 /** The step outputs of an outcome, by output name (see action.yml). `report` is added by the caller. */
 export function outputsOf(o: Outcome): Record<string, string> {

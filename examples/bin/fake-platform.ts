@@ -1,0 +1,7 @@
+// dist/examples/fake-platform.js: `hermes-handoff fake-platform`, loaded by dist/cli.js only when asked for.
+import { runFakePlatformCli } from '../gateway/platform/cli.ts';
+
+/** Runs the fake chat platform with `argv`; resolves with the exit code. */
+export function run(argv: string[]): Promise<number> {
+  return runFakePlatformCli(argv);
+}

@@ -1,0 +1,7 @@
+import type { Settings } from '../config/settings.ts';
+import type { EngineParams } from '../core/params.ts';
+
+/** The engine's view of the settings: the gateway and bake settings as they are, with the mode, the target and the handoff asked for. */
+export function engineParams(s: Settings): EngineParams {
+  return { ...s.gateway, ...s.bake, mode: s.mode, targetName: s.report.targetName, handoffId: s.handoffId };
+}
