@@ -1,11 +1,11 @@
-import { createConnection } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { DEFAULT_DEADLINES, type Deadlines } from '../protocol/deadlines.ts';
 import { PROTOCOL_VERSION, type Cursors, type Frame, type VerdictRecord } from '../protocol/frames.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
-import { readToken, readVerdict, writeVerdict } from './files.ts';
-import { realOs, waitGone, type PeerOs } from './os.ts';
-import { socketAnswers } from './listen.ts';
+import { errorMessage } from './error-message.ts';
+import { realOs, sleep, waitGone, type Cancel, type PeerOs } from './os.ts';
+import { socketAnswers } from './probe.ts';
 
 /** Points at which a test or the reference gateway's fault injection can step in. */
 export interface GreenHooks {
@@ -68,7 +68,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   let pausedAt: number | null = null;
   let pollingAt: number | null = null;
 
-  const token = readToken(opts.socketPath);
+  const token = os.files.readToken(opts.socketPath);
   if (!token) return { kind: 'stopped', verdict: 'failed', reason: `no token beside ${opts.socketPath}` };
 
   // Frames arrive into a queue; the flow below takes them with a deadline each.
@@ -87,27 +87,31 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
     if (q) return Promise.resolve(q);
     if (closed) return Promise.resolve('closed');
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
+      const cancel = os.after(ms, () => {
         waiter = null;
         resolve('timeout');
-      }, ms);
+      });
       waiter = (n) => {
-        clearTimeout(t);
+        cancel();
         resolve(n);
       };
     });
   };
 
-  const conn = await connect(opts.socketPath, deadlines.hello_ms).catch((e: Error) => e);
+  const conn = await connect(os, opts.socketPath, deadlines.hello_ms).catch((e: unknown) => new Error(errorMessage(e)));
   let fc: FrameConn | null = null;
   if (conn instanceof Error) {
     log(`green: cannot reach blue at ${opts.socketPath}: ${conn.message}`);
     closed = true;
   } else {
-    fc = new FrameConn(conn, (d) => {
-      if (d.ok) push(d.frame);
-      else log(`green: bad frame from blue: ${d.message}`);
-    });
+    fc = new FrameConn(
+      conn,
+      (d) => {
+        if (d.ok) push(d.frame);
+        else log(`green: bad frame from blue: ${d.message}`);
+      },
+      os.after,
+    );
     void fc.closedPromise().then(() => {
       closed = true;
       push('closed');
@@ -128,7 +132,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
     }
     // Blue's pid unknown: serve only if nothing answers on the socket (a live listener is a blue we cannot see).
-    if (bluePid === null && (await socketAnswers(opts.socketPath))) {
+    if (bluePid === null && (await socketAnswers(os, opts.socketPath, SOCKET_PROBE_MS))) {
       if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
       return stopped('failed', `cannot tell whether blue is alive (no pid) and something listens on ${opts.socketPath}`);
     }
@@ -154,9 +158,9 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       health: [],
     };
     try {
-      writeVerdict(opts.home, record);
+      os.files.writeVerdict(opts.home, record);
     } catch (e) {
-      record.record_error = `could not write the verdict file: ${(e as Error).message}`;
+      record.record_error = `could not write the verdict file: ${errorMessage(e)}`;
     }
     log(`green: ${reason}`);
     return { kind: 'serving', token, verdict: record, how: 'blue-died', confirm: () => fc?.close() };
@@ -182,7 +186,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   const t0 = os.now();
   await opts.init();
   // Connections to the platform are part of start-up: open them now, not in the dark window.
-  await opts.adapters.warm?.().catch((e: Error) => log(`green: warming the adapters failed: ${e.message}`));
+  await opts.adapters.warm?.().catch((e: unknown) => log(`green: warming the adapters failed: ${errorMessage(e)}`));
   const initMs = os.now() - t0;
   if (!init) return blueGone('start-up');
   if (closed && queue.length === 0) return blueGone('start-up');
@@ -231,7 +235,12 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       beating = false;
     }
   };
-  const hb = setInterval(() => void beat(), deadlines.heartbeat_ms);
+  let cancelBeat: Cancel = () => {};
+  const every = () => {
+    cancelBeat = os.after(deadlines.heartbeat_ms, every);
+    void beat();
+  };
+  cancelBeat = os.after(deadlines.heartbeat_ms, every);
   try {
     const limit = bakeMs + deadlines.rollback_grace_ms + 30_000;
     const end = os.now() + limit;
@@ -246,7 +255,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f.type === 'HANDOFF_COMPLETE') {
         timeline.push({ phase: 'complete', at: os.now() });
         await hooks.onComplete?.();
-        const verdict = readVerdict(opts.home, id) ?? fallbackVerdict(opts, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
+        const verdict = os.files.readVerdict(opts.home, id) ?? fallbackVerdict(opts, os.pid, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
         const conn = fc!;
         // Blue stays, paused, until this answer: a green that dies before it takes the socket is rolled back.
         const confirm = () => {
@@ -256,8 +265,8 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
         return { kind: 'serving', token, verdict, how: 'complete', confirm };
       }
       if (f.type === 'HANDOFF_ROLLBACK') {
-        const r = await opts.adapters.pause(deadlines.drain_ms).catch((e: Error) => e);
-        const cursors: Cursors = r instanceof Error ? opts.adapters.cursors() : r.cursors;
+        const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
+        const cursors: Cursors = r === null ? opts.adapters.cursors() : r.cursors;
         fc!.send({ type: 'HANDOFF_STOPPED', handoff_id: id, cursors });
         return stopped('rolled-back', f.reason);
       }
@@ -265,12 +274,13 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f.type === 'ERROR') log(`green: blue said ${f.code}: ${f.message}`);
     }
   } finally {
-    clearInterval(hb);
+    cancelBeat();
   }
 }
 
 function fallbackVerdict(
   opts: GreenOptions,
+  greenPid: number,
   bluePid: number | null,
   reason: string,
   timeline: VerdictRecord['timeline'],
@@ -286,7 +296,7 @@ function fallbackVerdict(
     release: opts.release,
     runtime: opts.runtime,
     blue_pid: bluePid ?? 1,
-    green_pid: process.pid,
+    green_pid: greenPid,
     decided_by: 'blue',
     decided_at: now,
     dark_window_ms: pausedAt !== null && pollingAt !== null ? Math.max(0, pollingAt - pausedAt) : null,
@@ -296,23 +306,21 @@ function fallbackVerdict(
   };
 }
 
+/** How long green probes whether something listens on the socket when blue's pid is unknown. */
+const SOCKET_PROBE_MS = 500;
+/** Green's retry interval while the socket is missing or refuses. */
+const CONNECT_RETRY_MS = 100;
+
 /** Connects to the socket, retrying while it is absent or refusing, until `timeoutMs`. */
-function connect(path: string, timeoutMs: number): Promise<import('node:net').Socket> {
-  const end = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = createConnection(path);
-      s.once('connect', () => {
-        s.removeAllListeners('error');
-        s.on('error', () => {});
-        resolve(s);
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        s.destroy();
-        if (Date.now() + 100 < end && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')) setTimeout(attempt, 100);
-        else reject(e);
-      });
-    };
-    attempt();
-  });
+async function connect(os: PeerOs, path: string, timeoutMs: number): Promise<Duplex> {
+  const end = os.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await os.net.connect(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (os.now() + CONNECT_RETRY_MS >= end || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) throw e;
+      await sleep(os, CONNECT_RETRY_MS);
+    }
+  }
 }

@@ -20,6 +20,7 @@ import {
 import { judgeSample, summariseHealth, type Baseline, type Breaches } from './health.ts';
 import { MAX_LINE_BYTES } from './framing.ts';
 import { clip as clipTo } from './clip.ts';
+import { errorFrame } from './errors.ts';
 
 /** Who blue is: fixed for the life of the process. */
 export interface BlueSelf {
@@ -62,6 +63,8 @@ export interface BlueState {
   baseline: Baseline;
   handoff: HandoffCtx | null;
   last_verdict: VerdictRecord | null;
+  /** Records sent to be written whose outcome (a `recorded` event) has not come back yet, oldest first. */
+  unrecorded: VerdictRecord[];
 }
 
 type Infer<T extends z.ZodType> = z.infer<T>;
@@ -80,6 +83,8 @@ export type BlueEvent =
   | { type: 'green_closed'; now: number; green_alive: boolean }
   | { type: 'abort'; now: number; handoff_id: string; reason: string }
   | { type: 'baseline'; now: number; baseline: Baseline }
+  /** The outcome of a `record` effect: `error` says why the verdict file could not be written. */
+  | { type: 'recorded'; now: number; handoff_id: string; error: string | null }
   | { type: 'tick'; now: number; green_alive: boolean };
 
 /** What the loop must do after a step; the machine itself does nothing. */
@@ -89,12 +94,12 @@ export type BlueEffect =
   | { kind: 'to_green'; frame: Outgoing }
   | { kind: 'adopt_green' } // the connection that sent the event is green's from now on
   | { kind: 'close_green' }
-  | { kind: 'drain' } // finish in-flight work, pause adapters, then report 'drained'
+  | { kind: 'drain'; deadline_ms: number } // finish in-flight work and pause adapters within deadline_ms, then report 'drained'
   | { kind: 'resume'; cursors: Cursors | null } // poll again, from these cursors when given
   | { kind: 'stop_green'; pid: number; grace_ms: number } // SIGTERM after grace if still alive, then SIGKILL
   | { kind: 'kill_green'; pid: number } // SIGKILL now and wait until it is gone
   | { kind: 'reclaim_socket' } // bind a fresh path and rename it over the socket again (green may have taken it)
-  | { kind: 'record'; record: VerdictRecord } // write the verdict file
+  | { kind: 'record'; record: VerdictRecord } // write the verdict file, then report 'recorded'
   | { kind: 'emit'; event: Extract<Outgoing, { type: 'EVENT' }>['event'] }
   | { kind: 'exit' }; // COMPLETE was sent: blue leaves
 
@@ -105,7 +110,7 @@ export interface Step {
 
 /** The state of a blue that has just started serving. */
 export function initialState(self: BlueSelf, last: VerdictRecord | null = null): BlueState {
-  return { phase: 'idle', deadline: null, self, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: last };
+  return { phase: 'idle', deadline: null, self, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: last, unrecorded: [] };
 }
 
 /** A duration as people read it, never rounded to something it is not: "30 s", "2.5 s", "300 ms", "5013 ms". */
@@ -138,13 +143,6 @@ function fitRecord(r: VerdictRecord): VerdictRecord {
   const rest = jsonBytes({ ...r, health: [] });
   return { ...r, health: thin(r.health, Math.max(0, RECORD_BYTES - rest)) };
 }
-const err = (code: Extract<Outgoing, { type: 'ERROR' }>['code'], message: string, frame: string, fatal = false): Outgoing => ({
-  type: 'ERROR',
-  code,
-  message,
-  frame,
-  fatal,
-});
 
 /** The handoff state machine of blue: (state, event) -> (state, effects). Pure; never throws on any event. */
 export function step(state: BlueState, ev: BlueEvent): Step {
@@ -183,14 +181,16 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       timeline: ho.timeline.slice(-256),
       health: ho.health.slice(-4096),
     });
+    s.unrecorded = [...s.unrecorded, record];
     if (verdict === 'promoted') {
       // Not final yet: blue stays, paused, until green answers that it owns the socket (or is gone).
       ho.pending = record;
       s.deadline = ev.now + ho.deadlines.takeover_ms;
       fx.push({ kind: 'record', record }, { kind: 'to_green', frame: { type: 'HANDOFF_COMPLETE', handoff_id: ho.id, reason } });
     } else {
+      // EVENT verdict waits for the write's outcome, so it carries record_error when there is one.
       s.last_verdict = record;
-      fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
+      fx.push({ kind: 'record', record });
       s.handoff = null;
     }
   };
@@ -227,11 +227,14 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       if (s.phase === 'idle') s.baseline = ev.baseline;
       return { state: s, effects: fx };
 
+    case 'recorded':
+      return recorded(s, fx, ev.handoff_id, ev.error);
+
     case 'reserve': {
       const f = ev.frame;
       if (s.phase !== 'idle' || h) {
         const what = h ? `handoff ${h.id} is ${s.phase}` : `blue is ${s.phase}`;
-        fx.push({ kind: 'reply', frame: err('busy', `${what}; one handoff at a time`, 'RESERVE') });
+        fx.push({ kind: 'reply', frame: errorFrame('busy', `${what}; one handoff at a time`, 'RESERVE') });
         return { state: s, effects: fx };
       }
       // The frame was validated on the wire; an event built by hand may not have been, and step never throws.
@@ -241,7 +244,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         const bad = !dl.success ? { what: 'deadlines', issue: dl.error.issues[0] } : { what: 'thresholds', issue: th.error?.issues[0] };
         const issue = bad.issue;
         const where = `${bad.what}.${issue?.path.join('.') ?? ''}`;
-        fx.push({ kind: 'reply_close', frame: err('bad_frame', clip(`RESERVE: ${where}: ${issue?.message ?? 'invalid'}`), 'RESERVE', true) });
+        fx.push({ kind: 'reply_close', frame: errorFrame('bad_frame', clip(`RESERVE: ${where}: ${issue?.message ?? 'invalid'}`), 'RESERVE', true) });
         return { state: s, effects: fx };
       }
       const deadlines = dl.data;
@@ -275,7 +278,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     case 'green_hello': {
       if (s.phase !== 'reserved' || !h || h.id !== ev.handoff_id) {
         const why = !h ? 'no handoff is reserved' : h.id !== ev.handoff_id ? `no reservation for handoff ${ev.handoff_id}` : `handoff ${h.id} is already claimed (${s.phase})`;
-        fx.push({ kind: 'reply_close', frame: err('busy', why, 'HELLO', true) });
+        fx.push({ kind: 'reply_close', frame: errorFrame('busy', why, 'HELLO', true) });
         return { state: s, effects: fx };
       }
       h.green_pid = ev.pid;
@@ -308,7 +311,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       } else {
         h.green_pid = f.pid;
         enter('draining', ev.now + h.deadlines.drain_ms, `green ready after ${f.init_ms} ms`);
-        fx.push({ kind: 'drain' });
+        fx.push({ kind: 'drain', deadline_ms: h.deadlines.drain_ms });
       }
       return { state: s, effects: fx };
     }
@@ -410,7 +413,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'abort': {
       if (!h || h.id !== ev.handoff_id) {
-        fx.push({ kind: 'reply', frame: err('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
+        fx.push({ kind: 'reply', frame: errorFrame('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
         return { state: s, effects: fx };
       }
       if (s.phase === 'complete') return wrongPhase(s, fx, 'ABORT');
@@ -497,14 +500,32 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
   return { state: s, effects: fx };
 }
 
+/** A verdict file was written (or not): annotate the record, and send a final verdict to the subscribers. */
+function recorded(s: BlueState, fx: BlueEffect[], id: string, error: string | null): Step {
+  const i = s.unrecorded.findIndex((r) => r.handoff_id === id);
+  if (i < 0) return { state: s, effects: fx };
+  const written = s.unrecorded[i]!;
+  s.unrecorded = s.unrecorded.filter((_, j) => j !== i);
+  const record: VerdictRecord = error === null ? written : { ...written, record_error: clip(error) };
+  const same = (r: VerdictRecord | null | undefined) => r?.handoff_id === id && r.decided_at === written.decided_at && r.verdict === written.verdict;
+  if (written.verdict === 'promoted') {
+    // Provisional until green answers; the EVENT goes out then. A take-back may already have replaced it.
+    if (s.handoff && same(s.handoff.pending)) s.handoff.pending = record;
+    return { state: s, effects: fx };
+  }
+  if (same(s.last_verdict)) s.last_verdict = record;
+  fx.push({ kind: 'emit', event: { kind: 'verdict', record } });
+  return { state: s, effects: fx };
+}
+
 function unknownHandoff(s: BlueState, fx: BlueEffect[], frame: string, id: string): Step {
-  fx.push({ kind: 'reply', frame: err('unknown_handoff', `${frame} names handoff ${id}; the current handoff is ${s.handoff?.id}`, frame) });
+  fx.push({ kind: 'reply', frame: errorFrame('unknown_handoff', `${frame} names handoff ${id}; the current handoff is ${s.handoff?.id}`, frame) });
   return { state: s, effects: fx };
 }
 
 function wrongPhase(s: BlueState, fx: BlueEffect[], frame: string): Step {
   const where = s.handoff ? `handoff ${s.handoff.id} is ${s.phase}` : `blue is ${s.phase}`;
-  fx.push({ kind: 'reply', frame: err('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
+  fx.push({ kind: 'reply', frame: errorFrame('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
   return { state: s, effects: fx };
 }
 

@@ -84,8 +84,26 @@ export function assertWireSafe(frame: Outgoing): void {
   assert.deepEqual(d.frame, JSON.parse(line), `${frame.type} changes on the wire`);
 }
 
-/** One step, checked: the input state is not changed and every frame and record it produces is valid. */
-export function go(s: BlueState, ev: BlueEvent): Step {
+/**
+ * One step, checked: the input state is not changed and every frame and record it produces is valid.
+ * Each `record` effect is answered at once with a successful `recorded` (as blue's runner does) unless
+ * `autoRecord` is false; the effects of those steps follow.
+ */
+export function go(s: BlueState, ev: BlueEvent, autoRecord = true): Step {
+  const r = checked(s, ev);
+  if (!autoRecord) return r;
+  let state = r.state;
+  const effects = [...r.effects];
+  for (const fx of r.effects) {
+    if (fx.kind !== 'record') continue;
+    const w = checked(state, { type: 'recorded', now: ev.now, handoff_id: fx.record.handoff_id, error: null });
+    state = w.state;
+    effects.push(...w.effects);
+  }
+  return { state, effects };
+}
+
+function checked(s: BlueState, ev: BlueEvent): Step {
   const before = structuredClone(s);
   const r = step(s, ev);
   assert.deepEqual(s, before, `step(${ev.type}) changed its input state`);

@@ -49,7 +49,7 @@ function assertEnded(r: ReturnType<typeof go>, verdict: 'failed' | 'rolled-back'
 
 test('a blue that has just started is idle, without a deadline or a handoff', () => {
   const s = initialState(SELF);
-  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: null });
+  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: null, unrecorded: [] });
   const last = reach('complete').s.last_verdict;
   assert.equal(initialState(SELF, last).last_verdict, last);
 });
@@ -647,6 +647,51 @@ test('the dark window in the record: from paused_at to polling_at, also when rol
   const { s: active } = reach('active');
   const neg = drive(active, [E.confirm(AT.confirm, AT.paused - 7), E.abort(AT.confirm + 1), E.tick(AT.confirm + 2, false)]);
   assert.equal(recordOf(neg).dark_window_ms, 0);
+});
+
+test('verdict files: EVENT verdict waits for the write; a failed write comes back as an event and the record says so', () => {
+  const { s, now } = reach('reserved');
+  const r = go(s, E.abort(now), false);
+  assert.deepEqual(kinds(r.effects), ['reply:ABORTING', 'emit:phase', 'record'], 'no EVENT verdict before the write');
+  assert.equal(r.state.unrecorded.length, 1);
+  const w = go(r.state, { type: 'recorded', now: now + 1, handoff_id: ID, error: 'could not write the verdict file: EROFS' });
+  const rec = only(w.effects, 'emit').event;
+  assert.equal(rec.kind === 'verdict' && rec.record.record_error, 'could not write the verdict file: EROFS');
+  assert.equal(w.state.last_verdict?.record_error, 'could not write the verdict file: EROFS');
+  assert.deepEqual(w.state.unrecorded, []);
+  assert.equal(r.state.last_verdict?.record_error, undefined, 'the earlier state is untouched');
+  // An outcome nobody waits for changes nothing.
+  assert.deepEqual(go(w.state, { type: 'recorded', now: now + 2, handoff_id: ID, error: null }).effects, []);
+});
+
+test('verdict files: a promoted record that could not be written is final with record_error once green answers', () => {
+  const { s } = reach('baking');
+  const steps = [...heartbeats(AT.confirm, BAKE_END), E.health(BAKE_END, { seq: 9 }, { telegram: 30 })];
+  let st = s;
+  for (const ev of steps.slice(0, -1)) st = go(st, ev).state;
+  const p = go(st, steps[steps.length - 1]!, false);
+  assert.equal(p.state.phase, 'complete');
+  assert.deepEqual(kinds(p.effects).slice(-2), ['record', 'to_green:HANDOFF_COMPLETE']);
+  const w = go(p.state, { type: 'recorded', now: BAKE_END, handoff_id: ID, error: 'could not write the verdict file: ENOSPC' });
+  assert.deepEqual(w.effects, [], 'still provisional: no EVENT verdict');
+  const done = go(w.state, E.greenComplete(BAKE_END + 20));
+  const ev = only(done.effects, 'emit').event;
+  assert.equal(ev.kind === 'verdict' && ev.record.record_error, 'could not write the verdict file: ENOSPC');
+  assert.equal(done.state.last_verdict?.record_error, 'could not write the verdict file: ENOSPC');
+});
+
+test('verdict files: outcomes come back in the order of the writes, also across handoffs', () => {
+  let st = initialState(SELF);
+  st = go(st, E.reserve(T0)).state;
+  st = go(st, E.abort(T0 + 1), false).state;
+  st = go(st, E.reserve(T0 + 2, { handoff_id: 'h2' })).state;
+  st = go(st, E.abort(T0 + 3, 'again', 'h2'), false).state;
+  assert.deepEqual(st.unrecorded.map((r) => r.handoff_id), [ID, 'h2']);
+  const a = go(st, { type: 'recorded', now: T0 + 4, handoff_id: ID, error: 'disk full' });
+  const first = only(a.effects, 'emit').event;
+  assert.ok(first.kind === 'verdict' && first.record.handoff_id === ID && first.record.record_error === 'disk full');
+  assert.equal(a.state.last_verdict?.handoff_id, 'h2', 'the later verdict stays the last one');
+  assert.equal(a.state.last_verdict?.record_error, undefined);
 });
 
 test('view: STATE during a handoff and after one', () => {

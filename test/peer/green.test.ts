@@ -1,0 +1,132 @@
+// Green in-process: the real runGreen against the real blue (or a blue played by the test) in one
+// fake world; deadlines on the fake clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBlue } from '../../src/peer/blue.ts';
+import { runGreen, type GreenOptions, type GreenResult } from '../../src/peer/green.ts';
+import { sleep } from '../../src/peer/os.ts';
+import { FakeAdapters } from './fake-adapters.ts';
+import { FakeWorld } from './fake-os.ts';
+import { BLUE, blueWorld, GREEN, HOME, ID, observer, reserve, SOCK } from './world.ts';
+
+/** Runs green (pid 200) in `world`; resolves with its result, its adapters and when it ended. */
+function startGreen(world: FakeWorld, patch: Partial<GreenOptions> = {}) {
+  world.spawn(GREEN);
+  const os = world.os(GREEN);
+  const adapters = new FakeAdapters(world, GREEN, 0);
+  let result: GreenResult | null = null;
+  const done = runGreen({
+    socketPath: SOCK,
+    home: HOME,
+    handoffId: ID,
+    release: 'r2',
+    runtime: 'claw',
+    storeSchema: 1,
+    adapters,
+    init: () => sleep(os, 1_500),
+    bluePid: BLUE,
+    os,
+    ...patch,
+  }).then((r) => (result = r));
+  return { adapters, done, result: () => result };
+}
+
+test('green and blue in one process: a promotion end to end, green takes the socket over, blue leaves', async () => {
+  const w = await blueWorld();
+  const o = await observer(w);
+  await reserve(o);
+  const gr = startGreen(w.world);
+  await w.world.until(() => gr.result() !== null, 30_000, "green's result");
+  const r = gr.result()!;
+  assert.equal(r.kind, 'serving');
+  if (r.kind !== 'serving') return;
+  assert.equal(r.how, 'complete');
+  assert.equal(r.verdict.verdict, 'promoted');
+  assert.equal(r.verdict.decided_by, 'blue');
+  assert.deepEqual(gr.adapters.calls, ['start {"telegram":100}'], 'green started from the cursors blue handed over');
+  assert.equal(w.adapters.running, false, 'never two pollers');
+  // What the gateway does next: serve on the socket (takeover), then answer blue.
+  await startBlue({
+    socketPath: SOCK,
+    home: HOME,
+    release: 'r2',
+    runtime: 'claw',
+    store: { path: 'x', schema: 1 },
+    adapters: gr.adapters,
+    onComplete: () => {},
+    takeover: true,
+    lastVerdict: r.verdict,
+    os: w.world.os(GREEN),
+  });
+  r.confirm();
+  await w.world.until(() => w.completed(), 1_000, 'blue to leave');
+  assert.equal(w.world.listenerOf(SOCK), GREEN);
+  const o2 = await observer(w, 301);
+  o2.send({ type: 'STATUS' });
+  const st = await o2.take('STATE');
+  assert.equal(st.server_pid, GREEN);
+  assert.equal(st.last_verdict?.verdict, 'promoted');
+});
+
+test('blue dies during the bake: green decides promoted (decided_by green) and serves; nothing else polls', async () => {
+  const w = await blueWorld();
+  const o = await observer(w);
+  await reserve(o, { bake_ms: 60_000 });
+  const gr = startGreen(w.world);
+  await w.world.until(() => w.blue.state().phase === 'baking', 30_000, 'the bake');
+  await w.world.advance(2_000);
+  w.world.crash(BLUE);
+  await w.world.until(() => gr.result() !== null, 15_000, "green's result");
+  const r = gr.result()!;
+  assert.equal(r.kind, 'serving');
+  if (r.kind !== 'serving') return;
+  assert.equal(r.how, 'blue-died');
+  assert.equal(r.verdict.reason, `blue (pid ${BLUE}) exited during the bake; green took over`);
+  assert.equal(r.verdict.decided_by, 'green');
+  assert.equal(w.world.verdict(HOME, ID)?.decided_by, 'green');
+  assert.equal(gr.adapters.running, true);
+});
+
+test('blue closes the handoff connection but stays alive: green waits the grace period, stands down, polls nothing', async () => {
+  const world = new FakeWorld();
+  world.spawn(BLUE);
+  const bos = world.os(BLUE);
+  bos.files.ensureToken(SOCK);
+  await bos.net.listen(
+    SOCK,
+    (s) => {
+      // A blue played by the test: INIT, then ACTIVE after the ACK, then it hangs up during the bake.
+      s.on('data', (b: Buffer) => {
+        for (const line of b.toString().trim().split('\n')) onFrame(JSON.parse(line) as { type: string });
+      });
+      const onFrame = (f: { type: string }) => {
+        if (f.type === 'HELLO') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_INIT', handoff_id: ID, blue_pid: BLUE, release: 'r1', runtime: 'legacy', store: { path: 'x', schema: 1 }, bake_ms: 60_000, deadlines: { hello_ms: 5000, claim_ms: 600000, ack_ms: 120000, drain_ms: 3000, confirm_ms: 4000, heartbeat_ms: 1000, rollback_grace_ms: 5000, takeover_ms: 4000 } }) + '\n');
+        if (f.type === 'HANDOFF_ACK') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: 7 }, drained: 0, paused_at: world.now }) + '\n');
+        if (f.type === 'HANDOFF_CONFIRM') bos.after(1_500, () => s.destroy());
+      };
+    },
+    false,
+  );
+  const gr = startGreen(world);
+  await world.until(() => gr.result() !== null, 30_000, "green's result");
+  const r = gr.result()!;
+  assert.deepEqual(r, { kind: 'stopped', verdict: 'failed', reason: `blue (pid ${BLUE}) closed the handoff connection during the bake and is still running` });
+  assert.equal(gr.adapters.running, false, 'green stopped polling');
+  assert.deepEqual(gr.adapters.calls, ['start {"telegram":7}', 'pause 3000']);
+  assert.equal(world.verdict(HOME, ID), null, 'green wrote nothing');
+});
+
+test('no HANDOFF_INIT within hello_ms: green gives up, failed, having polled nothing', async () => {
+  const world = new FakeWorld();
+  world.spawn(BLUE);
+  const bos = world.os(BLUE);
+  bos.files.ensureToken(SOCK);
+  await bos.net.listen(SOCK, () => {}, false);
+  const gr = startGreen(world);
+  await world.advance(4_999);
+  assert.equal(gr.result(), null);
+  await world.advance(2);
+  await world.settle();
+  assert.deepEqual(gr.result(), { kind: 'stopped', verdict: 'failed', reason: 'blue sent no HANDOFF_INIT within 5000 ms' });
+  assert.deepEqual(gr.adapters.calls, []);
+});
