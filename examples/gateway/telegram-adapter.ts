@@ -186,12 +186,11 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   function cursorOf(cursors: Cursors | null): number | null {
     const v = cursors?.[TELEGRAM];
     if (v === undefined) return null;
-    if (typeof v === 'number') return v;
-    if (/^-?\d{1,15}$/.test(v)) return Number(v);
-    throw new Error(`cursor "${TELEGRAM}" must be an integer update offset, got ${JSON.stringify(v)}`);
+    if (v.kind !== 'telegram') throw new Error(`cursor "${TELEGRAM}" is a ${v.kind} cursor; this adapter is telegram`);
+    return v.offset;
   }
 
-  const cursors = (): Cursors => (offset === null ? {} : { [TELEGRAM]: offset });
+  const cursors = (): Cursors => (offset === null ? {} : { [TELEGRAM]: { kind: 'telegram', offset } });
 
   function stopRun(r: Run): void {
     r.stopping = true;

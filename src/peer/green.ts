@@ -213,7 +213,15 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   if (a.type === 'HANDOFF_ROLLBACK') return stopped('failed', `blue rolled back: ${a.reason}`);
   if (a.type !== 'HANDOFF_ACTIVE') return stopped('failed', `expected HANDOFF_ACTIVE, got ${a.type}`);
   pausedAt = a.paused_at;
-  pollingAt = await opts.adapters.start(a.cursors);
+  try {
+    pollingAt = await opts.adapters.start(a.cursors);
+  } catch (e) {
+    // A cursor of another kind than the adapter of that name, or a platform that refuses: poll nothing, give the cursors back.
+    const reason = `could not start the adapters: ${errorMessage(e)}`;
+    log(`green: ${reason}`);
+    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason });
+    return stopped('rolled-back', reason);
+  }
   adaptersStarted = true;
   timeline.push({ phase: 'active', at: os.now() });
   await hooks.afterActive?.();

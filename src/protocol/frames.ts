@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { HandoffId } from './ids.ts';
 import { Deadlines, Thresholds } from './deadlines.ts';
+import { AdapterName, Cursors } from './cursors.ts';
+
+export { Cursors };
 
 /** The protocol version this code speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -12,9 +15,6 @@ const Text = z.string().max(4096);
 const Release = z.string().min(1).max(200);
 const Runtime = z.string().min(1).max(64);
 
-/** Where each adapter stands on its platform: the next offset to read. */
-export const Cursors = z.record(z.string().min(1).max(64), z.union([z.number().int(), z.string().max(256)]));
-export type Cursors = z.infer<typeof Cursors>;
 
 export const Phase = z.enum(['idle', 'reserved', 'init', 'draining', 'active', 'baking', 'rolling-back', 'complete']);
 export type Phase = z.infer<typeof Phase>;
@@ -171,7 +171,7 @@ export const HandoffActive = frame('HANDOFF_ACTIVE', {
 });
 export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
   handoff_id: HandoffId,
-  adapters: z.array(z.string().max(64)).max(64),
+  adapters: z.array(AdapterName).max(64),
   /** When green's first poll went out: paused_at..polling_at is the dark window. */
   polling_at: Ms,
 });

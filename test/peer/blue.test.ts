@@ -25,7 +25,7 @@ async function toBake(w: BlueWorld) {
 async function beatUntilComplete(w: BlueWorld, g: WireClient, maxBeats = 10) {
   for (let seq = 1; seq <= maxBeats; seq++) {
     await w.world.advance(1_000);
-    g.send({ type: 'HEALTH', handoff_id: ID, sample: { seq, at: w.world.now, handled: 10, errors: 0, latency_p50_ms: 5, latency_p99_ms: 20 }, cursors: { telegram: 100 + seq * 10 } });
+    g.send({ type: 'HEALTH', handoff_id: ID, sample: { seq, at: w.world.now, handled: 10, errors: 0, latency_p50_ms: 5, latency_p99_ms: 20 }, cursors: { telegram: { kind: 'telegram', offset: 100 + seq * 10 } } });
     await w.world.settle();
     if (w.blue.state().phase === 'complete') return g.take('HANDOFF_COMPLETE');
   }
@@ -37,7 +37,7 @@ test('a promotion in-process: INIT, ACTIVE with the drained cursors, COMPLETE bo
   const t0 = w.world.now;
   const { o, g, init, active } = await toBake(w);
   assert.equal(init.blue_pid, 100);
-  assert.deepEqual(active.cursors, { telegram: 100 });
+  assert.deepEqual(active.cursors, { telegram: { kind: 'telegram', offset: 100 } });
   assert.equal(active.paused_at, t0, 'blue paused at the fake clock time');
   assert.deepEqual(w.adapters.calls, ['pause 3000'], 'the drain deadline is the reserved one, carried by the effect');
   const complete = await beatUntilComplete(w, g);
@@ -139,7 +139,7 @@ test('green dies after COMPLETE: blue takes the socket back, resumes from the la
   w.world.crash(GREEN);
   await w.world.until(() => w.blue.state().phase === 'idle', 1_000, 'the take-back');
   assert.equal(w.world.listenerOf(SOCK), 100, 'the socket answers from blue again');
-  assert.deepEqual(w.adapters.calls.slice(-1), ['start {"telegram":130}']);
+  assert.deepEqual(w.adapters.calls.slice(-1), ['start {"telegram":{"kind":"telegram","offset":130}}']);
   const rec = w.world.verdict(HOME, ID)!;
   assert.equal(rec.verdict, 'rolled-back');
   assert.equal(rec.reason, `green (pid ${GREEN}) exited after HANDOFF_COMPLETE before taking over the socket`);

@@ -32,7 +32,7 @@ export class FakeAdapters implements Adapters {
   async start(cursors: Cursors | null): Promise<number> {
     if (this.running) throw new Error('start() while polling');
     const from = cursors?.telegram;
-    if (typeof from === 'number') this.offset = from;
+    if (from?.kind === 'telegram') this.offset = from.offset;
     this.running = true;
     this.calls.push(`start ${cursors === null ? 'store' : JSON.stringify(cursors)}`);
     return this.world.now;
@@ -55,7 +55,7 @@ export class FakeAdapters implements Adapters {
   }
 
   cursors(): Cursors {
-    return { telegram: this.offset };
+    return { telegram: { kind: 'telegram', offset: this.offset } };
   }
 
   sample(): WindowStats {

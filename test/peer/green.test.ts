@@ -43,7 +43,7 @@ test('green and blue in one process: a promotion end to end, green takes the soc
   assert.equal(r.how, 'complete');
   assert.equal(r.verdict.verdict, 'promoted');
   assert.equal(r.verdict.decided_by, 'blue');
-  assert.deepEqual(gr.adapters.calls, ['start {"telegram":100}'], 'green started from the cursors blue handed over');
+  assert.deepEqual(gr.adapters.calls, ['start {"telegram":{"kind":"telegram","offset":100}}'], 'green started from the cursors blue handed over');
   assert.equal(w.adapters.running, false, 'never two pollers');
   // What the gateway does next: serve on the socket (takeover), then answer blue.
   await startBlue({
@@ -101,7 +101,7 @@ test('blue closes the handoff connection but stays alive: green waits the grace 
       });
       const onFrame = (f: { type: string }) => {
         if (f.type === 'HELLO') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_INIT', handoff_id: ID, blue_pid: BLUE, release: 'r1', runtime: 'legacy', store: { path: 'x', schema: 1 }, bake_ms: 60_000, deadlines: { hello_ms: 5000, claim_ms: 600000, ack_ms: 120000, drain_ms: 3000, confirm_ms: 4000, heartbeat_ms: 1000, rollback_grace_ms: 5000, takeover_ms: 4000 } }) + '\n');
-        if (f.type === 'HANDOFF_ACK') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: 7 }, drained: 0, paused_at: world.now }) + '\n');
+        if (f.type === 'HANDOFF_ACK') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 7 } }, drained: 0, paused_at: world.now }) + '\n');
         if (f.type === 'HANDOFF_CONFIRM') bos.after(1_500, () => s.destroy());
       };
     },
@@ -112,7 +112,7 @@ test('blue closes the handoff connection but stays alive: green waits the grace 
   const r = gr.result()!;
   assert.deepEqual(r, { kind: 'stopped', verdict: 'failed', reason: `blue (pid ${BLUE}) closed the handoff connection during the bake and is still running` });
   assert.equal(gr.adapters.running, false, 'green stopped polling');
-  assert.deepEqual(gr.adapters.calls, ['start {"telegram":7}', 'pause 3000']);
+  assert.deepEqual(gr.adapters.calls, ['start {"telegram":{"kind":"telegram","offset":7}}', 'pause 3000']);
   assert.equal(world.verdict(HOME, ID), null, 'green wrote nothing');
 });
 
@@ -129,4 +129,21 @@ test('no HANDOFF_INIT within hello_ms: green gives up, failed, having polled not
   await world.settle();
   assert.deepEqual(gr.result(), { kind: 'stopped', verdict: 'failed', reason: 'blue sent no HANDOFF_INIT within 5000 ms' });
   assert.deepEqual(gr.adapters.calls, []);
+});
+
+test('a cursor green cannot start from (another kind): HANDOFF_ROLLBACK before CONFIRM, nothing polled; blue resumes from what it handed over', async () => {
+  const w = await blueWorld();
+  const o = await observer(w);
+  await reserve(o);
+  const gr = startGreen(w.world);
+  gr.adapters.start = async (c) => {
+    throw new Error(`cursor "telegram" is a discord cursor; this adapter is telegram (${JSON.stringify(c)})`);
+  };
+  await w.world.until(() => gr.result() !== null, 30_000, "green's result");
+  assert.equal(gr.result()?.kind, 'stopped');
+  await w.world.until(() => w.blue.state().phase === 'idle', 1_000, 'blue back to idle');
+  const rec = w.world.verdict(HOME, ID)!;
+  assert.equal(rec.verdict, 'rolled-back');
+  assert.match(rec.reason, /^green rolled back: could not start the adapters: cursor "telegram" is a discord cursor/);
+  assert.deepEqual(w.adapters.calls.slice(-1), ['start {"telegram":{"kind":"telegram","offset":100}}'], 'blue polls again from the cursors it handed over');
 });

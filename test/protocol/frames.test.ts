@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { decodeLine } from '../../src/protocol/framing.ts';
 import assert from 'node:assert/strict';
 import {
   Cursors,
@@ -239,12 +240,51 @@ test('strings and lists beyond their limits are refused, and at their limits acc
   assert.equal(VerdictRecord.safeParse({ ...RECORD, reason: 'r'.repeat(4097) }).success, false);
 });
 
-test('cursors: keys of 1-64 characters, integer or short string values', () => {
+const TG = { kind: 'telegram', offset: 1042 };
+const DC = { kind: 'discord', session_id: '9f1c2ab7e04d', seq: 4211, resume_gateway_url: 'wss://gateway-us-east1-b.discord.gg' };
+
+test('cursors: per adapter name, typed by kind (telegram {offset}, discord {session_id, seq, resume_gateway_url})', () => {
   assert.ok(Cursors.safeParse({}).success);
-  assert.ok(Cursors.safeParse({ telegram: -1, discord: '1234567890', ['k'.repeat(64)]: 's'.repeat(256) }).success);
-  for (const bad of [{ '': 1 }, { ['k'.repeat(65)]: 1 }, { t: 1.5 }, { t: 's'.repeat(257) }, { t: true }, { t: null }, { t: { n: 1 } }, [1, 2], 'telegram:5']) {
-    assert.equal(Cursors.safeParse(bad).success, false, JSON.stringify(bad).slice(0, 80));
-  }
+  assert.ok(Cursors.safeParse({ telegram: TG, discord: DC, ['k'.repeat(64)]: { ...TG, offset: 0 }, 'tg-2_b': { ...TG, offset: 2 ** 53 - 1 } }).success);
+  assert.ok(Cursors.safeParse({ d: { ...DC, resume_gateway_url: 'ws://127.0.0.1:9/gateway?v=10&encoding=json' } }).success);
+  const bad: [string, unknown][] = [
+    ['an empty name', { '': TG }],
+    ['a 65-character name', { ['k'.repeat(65)]: TG }],
+    ['an upper-case name', { Telegram: TG }],
+    ['a bare number (the old form)', { telegram: 5 }],
+    ['a string', { telegram: '5' }],
+    ['a negative offset', { t: { ...TG, offset: -1 } }],
+    ['a fractional offset', { t: { ...TG, offset: 1.5 } }],
+    ['an offset past 2^53-1', { t: { ...TG, offset: 2 ** 53 } }],
+    ['a boolean offset', { t: { ...TG, offset: true } }],
+    ['no kind', { t: { offset: 1 } }],
+    ['an unknown kind', { t: { kind: 'irc', offset: 1 } }],
+    ['an empty session id', { d: { ...DC, session_id: '' } }],
+    ['a 129-character session id', { d: { ...DC, session_id: 's'.repeat(129) } }],
+    ['a negative seq', { d: { ...DC, seq: -1 } }],
+    ['an https resume URL', { d: { ...DC, resume_gateway_url: 'https://gateway.discord.gg' } }],
+    ['a resume URL with a space', { d: { ...DC, resume_gateway_url: 'wss://a b' } }],
+    ['a 513-character resume URL', { d: { ...DC, resume_gateway_url: `wss://${'g'.repeat(507)}` } }],
+    ['a telegram cursor missing its offset', { t: { kind: 'telegram' } }],
+    ['65 adapters', Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, TG]))],
+    ['an array', [TG]],
+  ];
+  for (const [why, value] of bad) assert.equal(Cursors.safeParse(value).success, false, why);
+});
+
+test('cursors: an unknown adapter kind is a bad frame naming the path and the kinds known', () => {
+  const d = decodeLine(Buffer.from(JSON.stringify(example('HANDOFF_ACTIVE', { cursors: { irc: { kind: 'irc', channel: '#x' } } }))));
+  assert.deepEqual(d, {
+    ok: false,
+    code: 'bad_frame',
+    message: 'HANDOFF_ACTIVE: cursors.irc.kind: unknown adapter kind "irc"; expected telegram or discord',
+    frame: 'HANDOFF_ACTIVE',
+    fatal: true,
+  });
+  const noKind = decodeLine(Buffer.from(JSON.stringify(example('HEALTH', { cursors: { telegram: 5 } }))));
+  assert.equal(!noKind.ok && noKind.message, 'HEALTH: cursors.telegram: an adapter cursor is an object with a "kind": telegram or discord');
+  const badName = decodeLine(Buffer.from(JSON.stringify(example('HANDOFF_STOPPED', { cursors: { 'Bad Name': TG } }))));
+  assert.equal(!badName.ok && badName.message, 'HANDOFF_STOPPED: cursors.Bad Name: an adapter name is 1-64 characters of a-z 0-9 _ -');
 });
 
 test('EVENT carries exactly one of phase, health or verdict', () => {

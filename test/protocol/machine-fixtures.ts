@@ -12,7 +12,9 @@ export const T0 = 1_700_000_000_000;
 export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000, takeover_ms: 4_000 };
 export const TH: Thresholds = { ...DEFAULT_THRESHOLDS, max_heartbeat_age_ms: 2_500 };
 export const BAKE = 10_000;
-export const CUR_ACTIVE: Cursors = { telegram: 10 };
+/** Cursors of one Telegram adapter at `offset`. */
+export const tg = (offset: number): Cursors => ({ telegram: { kind: 'telegram', offset } });
+export const CUR_ACTIVE: Cursors = tg(10);
 
 // When each step of the standard run happens.
 export const AT = { reserve: T0, hello: T0 + 1_000, ack: T0 + 4_000, drained: T0 + 4_100, paused: T0 + 4_090, confirm: T0 + 4_200, polling: T0 + 4_094 };
@@ -38,7 +40,7 @@ export const E = {
     now,
     frame: { v: 1, type: 'HANDOFF_CONFIRM', handoff_id, adapters: ['telegram'], polling_at },
   }),
-  health: (now: number, sample: Partial<HealthSample> = {}, cursors: Cursors = { telegram: 20 }, handoff_id = ID): Ev<'health'> => ({
+  health: (now: number, sample: Partial<HealthSample> = {}, cursors: Cursors = tg(20), handoff_id = ID): Ev<'health'> => ({
     type: 'health',
     now,
     frame: {
@@ -160,7 +162,7 @@ export function frameOf(effects: BlueEffect[], kind: 'reply' | 'reply_close' | '
 export function heartbeats(from: number, to: number, sample: Partial<HealthSample> = {}): BlueEvent[] {
   const evs: BlueEvent[] = [];
   let seq = 0;
-  for (let t = from + 1_000; t < to; t += 1_000) evs.push(E.health(t, { seq: seq++, ...sample }, { telegram: 20 + seq }), E.tick(t + 1));
+  for (let t = from + 1_000; t < to; t += 1_000) evs.push(E.health(t, { seq: seq++, ...sample }, tg(20 + seq)), E.tick(t + 1));
   return evs;
 }
 
@@ -189,7 +191,7 @@ export function reach(phase: Phase): { s: BlueState; now: number } {
       E.drained(AT.drained, CUR_ACTIVE, AT.paused),
       E.confirm(AT.confirm, AT.polling),
       ...heartbeats(AT.confirm, BAKE_END),
-      E.health(BAKE_END, { seq: 9 }, { telegram: 30 }),
+      E.health(BAKE_END, { seq: 9 }, tg(30)),
     ],
   };
   const start = initialState(SELF);

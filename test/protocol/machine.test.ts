@@ -26,6 +26,7 @@ import {
   SELF,
   T0,
   TH,
+  tg,
 } from './machine-fixtures.ts';
 
 const ENDED = ['emit:phase', 'record', 'emit:verdict'];
@@ -452,9 +453,9 @@ test('rollback grace: green stopping is waited for; one that does not stop is ki
   assert.deepEqual(kinds(gone.effects), ['resume', 'close_green', ...ENDED]);
   assertEnded(gone, 'rolled-back', 'aborted: operator');
 
-  const stopped = go(s, E.stopped(graceEnd - 1, { telegram: 99 }));
+  const stopped = go(s, E.stopped(graceEnd - 1, tg(99)));
   assert.deepEqual(kinds(stopped.effects), ['stop_green', 'resume', 'close_green', ...ENDED]);
-  assert.deepEqual(only(stopped.effects, 'resume').cursors, { telegram: 99 });
+  assert.deepEqual(only(stopped.effects, 'resume').cursors, tg(99));
   assertEnded(stopped, 'rolled-back', 'aborted: operator');
 });
 
@@ -515,16 +516,16 @@ test('green HANDOFF_ROLLBACK in every phase', () => {
 
   for (const p of ['active', 'baking'] as const) {
     const { s, now } = reach(p);
-    const withCursors = go(s, E.greenRollback(now, 'adapter failed', { telegram: 77 }));
+    const withCursors = go(s, E.greenRollback(now, 'adapter failed', tg(77)));
     assert.deepEqual(kinds(withCursors.effects), ['stop_green', 'resume', 'close_green', ...ENDED], p);
-    assert.deepEqual(only(withCursors.effects, 'resume').cursors, { telegram: 77 });
+    assert.deepEqual(only(withCursors.effects, 'resume').cursors, tg(77));
     assertEnded(withCursors, 'rolled-back', reason);
     const without = go(s, E.greenRollback(now, 'adapter failed'));
     assert.deepEqual(only(without.effects, 'resume').cursors, CUR_ACTIVE, `${p}: the last cursors blue knows`);
   }
 
   const { s: rb, now: n3 } = reach('rolling-back');
-  const c = go(rb, E.greenRollback(n3, 'stopping', { telegram: 88 }));
+  const c = go(rb, E.greenRollback(n3, 'stopping', tg(88)));
   assert.deepEqual(kinds(c.effects), ['stop_green', 'resume', 'close_green', ...ENDED]);
   assertEnded(c, 'rolled-back', 'aborted: operator');
 
@@ -602,11 +603,11 @@ test('health: judged during the bake against the reserved thresholds and blue ba
 
 test('health before CONFIRM is recorded and emitted but not judged', () => {
   const { s, now } = reach('active');
-  const r = drive(s, [1, 2, 3, 4].map((i) => E.health(now + i, { handled: 10, errors: 10 }, { telegram: 30 + i })));
+  const r = drive(s, [1, 2, 3, 4].map((i) => E.health(now + i, { handled: 10, errors: 10 }, tg(30 + i))));
   assert.equal(r.state.phase, 'active');
   assert.deepEqual(r.state.handoff?.breaches, { error: 0, latency: 0 });
   assert.equal(r.state.handoff?.health.length, 4);
-  assert.deepEqual(r.state.handoff?.cursors, { telegram: 34 });
+  assert.deepEqual(r.state.handoff?.cursors, tg(34));
   assert.equal(r.state.handoff?.last_heartbeat_at, now + 4);
 });
 
@@ -618,7 +619,7 @@ test('health in phases without a green, or for another handoff, is ignored', () 
     assert.deepEqual(r.state, s, p);
   }
   const { s, now } = reach('baking');
-  const r = go(s, E.health(now, { handled: 10, errors: 10 }, { telegram: 1 }, 'h2'));
+  const r = go(s, E.health(now, { handled: 10, errors: 10 }, tg(1), 'h2'));
   assert.deepEqual(r.effects, []);
   assert.deepEqual(r.state, s);
 });
@@ -629,11 +630,11 @@ test('resume cursors: the latest of ACTIVE, HEALTH and STOPPED', () => {
   // Only ACTIVE's.
   assert.deepEqual(only(drive(s, [E.abort(t + 1), E.tick(t + 2, false)]).effects, 'resume').cursors, CUR_ACTIVE);
   // HEALTH's, also when it arrives during the rollback (green polls until it stops).
-  const viaHealth = drive(s, [E.health(t + 1000, {}, { telegram: 40 }), E.abort(t + 1001), E.health(t + 1002, {}, { telegram: 41 }), E.tick(t + 1003, false)]);
-  assert.deepEqual(only(viaHealth.effects, 'resume').cursors, { telegram: 41 });
+  const viaHealth = drive(s, [E.health(t + 1000, {}, tg(40)), E.abort(t + 1001), E.health(t + 1002, {}, tg(41)), E.tick(t + 1003, false)]);
+  assert.deepEqual(only(viaHealth.effects, 'resume').cursors, tg(41));
   // STOPPED's, over HEALTH's.
-  const viaStopped = drive(s, [E.health(t + 1000, {}, { telegram: 40 }), E.abort(t + 1001), E.stopped(t + 1002, { telegram: 42 })]);
-  assert.deepEqual(only(viaStopped.effects, 'resume').cursors, { telegram: 42 });
+  const viaStopped = drive(s, [E.health(t + 1000, {}, tg(40)), E.abort(t + 1001), E.stopped(t + 1002, tg(42))]);
+  assert.deepEqual(only(viaStopped.effects, 'resume').cursors, tg(42));
   // Health during the rollback is not judged.
   const noJudge = drive(s, [E.abort(t + 1), ...[2, 3, 4].map((i) => E.health(t + i, { handled: 10, errors: 10 }))]);
   assert.equal(noJudge.state.phase, 'rolling-back');
@@ -666,7 +667,7 @@ test('verdict files: EVENT verdict waits for the write; a failed write comes bac
 
 test('verdict files: a promoted record that could not be written is final with record_error once green answers', () => {
   const { s } = reach('baking');
-  const steps = [...heartbeats(AT.confirm, BAKE_END), E.health(BAKE_END, { seq: 9 }, { telegram: 30 })];
+  const steps = [...heartbeats(AT.confirm, BAKE_END), E.health(BAKE_END, { seq: 9 }, tg(30))];
   let st = s;
   for (const ev of steps.slice(0, -1)) st = go(st, ev).state;
   const p = go(st, steps[steps.length - 1]!, false);
@@ -729,12 +730,12 @@ test('a long bake, long reasons and a big last verdict still give frames that fi
   for (let i = 1; i <= n; i++) {
     const sample = { seq: i, handled: 123456, errors: 1, latency_p50_ms: 12.345678901, latency_p99_ms: 98.765432109 };
     // step, not go: checking purity on every one of 3000 steps would take the test quadratic time.
-    st = step(st, E.health(AT.confirm + i * 1000, sample, { telegram: 1_000_000 + i, discord: 'x'.repeat(256) })).state;
+    st = step(st, E.health(AT.confirm + i * 1000, sample, { ...tg(1_000_000 + i), discord: { kind: 'discord', session_id: 'x'.repeat(128), seq: i, resume_gateway_url: `wss://${'g'.repeat(490)}` } })).state;
   }
   assert.equal(st.handoff?.health.length, n);
   assertWireSafe(view(st));
   const r = go(st, E.abort(AT.confirm + n * 1000 + 1, long));
-  const end = go(r.state, E.stopped(AT.confirm + n * 1000 + 2, { telegram: 1 }));
+  const end = go(r.state, E.stopped(AT.confirm + n * 1000 + 2, tg(1)));
   const rec = recordOf(end);
   assert.ok(rec.reason.startsWith('aborted: éé') && rec.reason.length <= 4096, `reason of ${rec.reason.length} characters`);
   assert.ok(rec.health.length > 100 && rec.health.length < n, `${rec.health.length} samples kept`);
@@ -858,15 +859,15 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
         case 'init':
           return E.ack(now, { handoff_id: id(true), release: h!.release, runtime: h!.runtime });
         case 'draining':
-          return E.drained(now, { telegram: now % 1000 });
+          return E.drained(now, tg(now % 1000));
         case 'active':
           return E.confirm(now, now - 3, id(true));
         case 'baking':
-          return E.health(now, { handled: 20, errors: spec.ok ? 0 : 5 }, { telegram: now % 1000 }, id(true));
+          return E.health(now, { handled: 20, errors: spec.ok ? 0 : 5 }, tg(now % 1000), id(true));
         case 'complete':
           return spec.ok ? E.greenComplete(now, id(true)) : E.tick(now, false);
         default:
-          return spec.ok ? E.stopped(now, { telegram: 1 }, id(true)) : E.tick(now, false);
+          return spec.ok ? E.stopped(now, tg(1), id(true)) : E.tick(now, false);
       }
     case 'reserve':
       return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th });
@@ -879,11 +880,11 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
     case 'confirm':
       return E.confirm(now, Math.max(0, now + spec.polling), id(spec.right));
     case 'health':
-      return E.health(now, { handled: spec.handled, errors: spec.errors, latency_p99_ms: spec.p99 }, { telegram: now % 997 }, id(spec.right));
+      return E.health(now, { handled: spec.handled, errors: spec.errors, latency_p99_ms: spec.p99 }, tg(now % 997), id(spec.right));
     case 'green_rollback':
-      return E.greenRollback(now, spec.reason, spec.cursors ? { telegram: 5 } : undefined, id(spec.right));
+      return E.greenRollback(now, spec.reason, spec.cursors ? tg(5) : undefined, id(spec.right));
     case 'stopped':
-      return E.stopped(now, { telegram: 6 }, id(spec.right));
+      return E.stopped(now, tg(6), id(spec.right));
     case 'closed':
       return E.closed(now, spec.alive);
     case 'abort':
