@@ -204,11 +204,11 @@ test('network errors are retried with backoff, and pause ends the wait at once',
   assert.equal(paused.drained, 0);
 });
 
-test('sample() counts handled, errors and latency since the last call; baseline() covers the recent past', async (t) => {
+test('sample() counts handled, errors and latency since the last call; replies() lists what blue takes its baseline from', async (t) => {
   const ctx = await setup(t);
   const flaky = async (u: TelegramUpdate): Promise<AgentReply> => ({ text: `n${u.update_id}`, error: u.update_id % 2 === 0 });
   const a = adapter(ctx, 'a', flaky);
-  assert.deepEqual(a.baseline(), { error_rate: 0, latency_p99_ms: 0 });
+  assert.deepEqual(a.replies(), []);
   assert.deepEqual(a.names(), ['telegram']);
   ctx.platform.produce(10);
   await a.start(null);
@@ -218,8 +218,9 @@ test('sample() counts handled, errors and latency since the last call; baseline(
   assert.equal(s.errors, 5);
   assert.ok(s.latency_p50_ms > 0 && s.latency_p99_ms >= s.latency_p50_ms);
   assert.deepEqual(a.sample(), { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 });
-  const b = a.baseline();
-  assert.equal(b.error_rate, 0.5);
-  assert.ok(b.latency_p99_ms > 0);
+  const r = a.replies();
+  assert.equal(r.length, 10);
+  assert.equal(r.filter((x) => x.error).length, 5);
+  assert.ok(r.every((x) => x.latency_ms > 0 && Math.abs(x.at - Date.now()) < 60_000), 'latency and time of every reply');
   await a.pause(1000);
 });

@@ -4,7 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Adapters, WindowStats } from '../../src/peer/adapters.ts';
 import type { Cursors } from '../../src/protocol/frames.ts';
-import type { Baseline } from '../../src/protocol/health.ts';
+import { BASELINE_MAX_REPLIES } from '../../src/protocol/deadlines.ts';
+import type { Reply } from '../../src/protocol/health.ts';
 import { p50p99, roundMs } from './percentiles.ts';
 import { BotApiError, createBotClient } from './platform/client.ts';
 import type { TelegramUpdate } from './platform/schemas.ts';
@@ -42,7 +43,6 @@ export interface TelegramAdapter extends Adapters {
 
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 2000;
-const BASELINE_WINDOW_MS = 60_000;
 const MAX_TEXT = 4096;
 
 /** One start()..pause() stretch of polling. */
@@ -70,20 +70,17 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   let run: Run | null = null;
 
   let win = { handled: 0, errors: 0, latencies: [] as number[] };
-  let history: { at: number; ms: number; error: boolean }[] = [];
+  let history: Reply[] = [];
+  /** When the last getUpdates ended (epoch ms): the pause's paused_at when no poll is in flight. */
+  let lastPollEnded: number | null = null;
 
+  /** Counts one reply; `ms` runs from the poll that brought the update to the platform accepting the reply. */
   function account(ms: number, error: boolean): void {
     win.handled++;
     if (error) win.errors++;
     win.latencies.push(ms);
-    history.push({ at: performance.now(), ms, error });
-    if (history.length > 1024 && (history[0]?.at ?? 0) < performance.now() - BASELINE_WINDOW_MS) pruneHistory();
-  }
-
-  function pruneHistory(): void {
-    const since = performance.now() - BASELINE_WINDOW_MS;
-    const keep = history.findIndex((h) => h.at >= since);
-    history = keep < 0 ? [] : history.slice(keep);
+    history.push({ at: Date.now(), latency_ms: ms, error });
+    if (history.length > 2 * BASELINE_MAX_REPLIES) history = history.slice(-BASELINE_MAX_REPLIES);
   }
 
   /** Waits `ms`, or less when pause() or close() wakes the run. */
@@ -110,16 +107,19 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       reply = { text: `Sorry, that failed: ${(e as Error).message}`, error: true };
     }
     const text = (reply.text === '' ? '(no answer)' : reply.text).slice(0, MAX_TEXT);
+    let latency = 0;
     for (let backoff = 0; ; ) {
       if (r.abandoned) return false;
       try {
         await client.sendMessage({ chat_id: msg.chat.id, text, update_id: u.update_id });
+        latency = performance.now() - receivedAt;
         break;
       } catch (e) {
         if (e instanceof BotApiError && e.status >= 400 && e.status < 500 && e.status !== 409 && e.status !== 429) {
           // The platform will never take this reply: record it, or the offset could never move past it.
           log(`telegram: sendMessage for update ${u.update_id} refused (${e.description}); not retried`);
           reply = { text, error: true };
+          latency = performance.now() - receivedAt;
           break;
         }
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
@@ -128,7 +128,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       }
     }
     store.record(TELEGRAM, u.update_id, { pid: process.pid, text });
-    account(performance.now() - receivedAt, reply.error);
+    account(latency, reply.error);
     if (r.stopping) r.drained++;
     return true;
   }
@@ -169,6 +169,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         continue;
       } finally {
         r.poll = null;
+        lastPollEnded = Date.now();
       }
       backoff = 0;
       if (updates.length === 0) continue;
@@ -228,7 +229,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
 
     async pause(deadlineMs) {
       const r = run;
-      const pausedAt = Date.now();
+      // The dark window starts when the last poll ended: now when one is in flight, else when it came back.
+      const pausedAt = r?.poll || lastPollEnded === null ? Date.now() : lastPollEnded;
       if (!r) return { cursors: cursors(), drained: 0, paused_at: pausedAt };
       stopRun(r);
       let timer: NodeJS.Timeout | undefined;
@@ -259,11 +261,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       return s;
     },
 
-    baseline(): Baseline {
-      pruneHistory();
-      if (history.length === 0) return { error_rate: 0, latency_p99_ms: 0 };
-      const errors = history.filter((h) => h.error).length;
-      return { error_rate: errors / history.length, latency_p99_ms: roundMs(p50p99(history.map((h) => h.ms)).p99) };
+    replies(): readonly Reply[] {
+      return history.slice(-BASELINE_MAX_REPLIES);
     },
 
     close() {

@@ -1,5 +1,5 @@
 import type { Cursors, HealthSample } from '../protocol/frames.ts';
-import type { Baseline } from '../protocol/health.ts';
+import type { Reply } from '../protocol/health.ts';
 
 /** Counters of one health window, taken and reset by `sample()`. */
 export type WindowStats = Pick<HealthSample, 'handled' | 'errors' | 'latency_p50_ms' | 'latency_p99_ms'>;
@@ -25,12 +25,20 @@ export interface Adapters {
    * when the last poll ended.
    */
   pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
+  /**
+   * Optional: what the last start() could not do as handed over, in words for HANDOFF_CONFIRM.notes
+   * (a Discord session that had expired and was identified afresh: protocol.md section 12.6).
+   */
+  handoverNotes?(): string[];
   /** Optional: opens the platform connections ahead of start(), so the handover does not wait for them. */
   warm?(): Promise<void>;
   /** Where every adapter stands now. */
   cursors(): Cursors;
   /** Counters since the previous call, then resets them. */
   sample(): WindowStats;
-  /** This process's own error rate and p99 latency over its recent past. */
-  baseline(): Baseline;
+  /**
+   * This process's most recent replies, oldest first: at least the last BASELINE_MAX_REPLIES (1000)
+   * when it has sent that many. Blue takes its baseline from them (protocol.md section 11).
+   */
+  replies(): readonly Reply[];
 }

@@ -2,13 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
 import { errorFrame } from '../protocol/errors.ts';
+import { formatDuration } from '../protocol/format.ts';
 import { encodeFrame, type Decoded } from '../protocol/framing.ts';
 import type { Frame, Phase, VerdictRecord } from '../protocol/frames.ts';
+import { baselineOf } from '../protocol/health.ts';
+import { HandoffId } from '../protocol/ids.ts';
 import { initialState, step, view, type BlueEffect, type BlueEvent, type BlueState } from '../protocol/machine.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
 import { errorMessage } from './error-message.ts';
 import { realOs, waitGone, type Cancel, type PeerListener, type PeerOs } from './os.ts';
+import { servingPid } from './probe.ts';
 
 export interface BlueOptions {
   socketPath: string;
@@ -77,11 +81,11 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   let closed = false;
   let effectChain: Promise<void> = Promise.resolve();
   let killing: Promise<unknown> | null = null;
-  // The drain under way, if any: green's exit is judged only once blue knows whether it handed over,
-  // and blue polls again only once its adapters have stopped.
+  // The drain under way, if any: blue polls again only once its adapters have stopped.
   let drainDone: Promise<void> = Promise.resolve();
   // Green's connection closed and its close is being judged (green_closed not dispatched yet).
   let judgingClose = false;
+  let closeJudged: Promise<void> = Promise.resolve();
 
   const dispatch = (ev: BlueEvent, sender: Client | null): void => {
     if (closed) return;
@@ -134,7 +138,14 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         break;
       case 'drain':
         drainDone = opts.adapters.pause(fx.deadline_ms).then(
-          (r) => dispatch({ type: 'drained', now: os.now(), cursors: r.cursors, drained: r.drained, paused_at: r.paused_at }, null),
+          async (r) => {
+            // A green that died while blue drained must not get the cursors: its close, or its pid
+            // gone now, is judged first (the drain then ends as failed, whatever raced).
+            await closeJudged;
+            const pid = state.handoff?.green_pid ?? null;
+            dispatch({ type: 'tick', now: os.now(), green_alive: pid === null || os.isAlive(pid) }, null);
+            dispatch({ type: 'drained', now: os.now(), cursors: r.cursors, drained: r.drained, paused_at: r.paused_at }, null);
+          },
           (e) => log(`blue: drain failed: ${errorMessage(e)}`), // the drain deadline in the machine decides
         );
         break;
@@ -184,6 +195,12 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       case 'emit':
         for (const c of clients) if (c.subscribed) c.conn.send({ type: 'EVENT', event: fx.event });
         break;
+      case 'check_takeover': {
+        const answered = await servingPid(os, opts.socketPath, token, fx.timeout_ms, 'blue/takeover-check');
+        log(`blue: the socket answers from ${answered === null ? 'no process' : `pid ${answered}`} (green is pid ${fx.pid})`);
+        dispatch({ type: 'takeover_checked', now: os.now(), server_pid: answered }, null);
+        break;
+      }
       case 'exit':
         await shutdown();
         opts.onComplete();
@@ -207,6 +224,11 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       if (!timingSafeEqual(digest(f.token), tokenDigest)) return void c.conn.close(errorFrame('unauthorized', 'wrong token', 'HELLO', true));
       c.cancelHello?.();
       c.cancelHello = null;
+      // The id is checked only once the token was right.
+      if (f.handoff_id !== undefined) {
+        const id = HandoffId.safeParse(f.handoff_id);
+        if (!id.success) return void c.conn.close(errorFrame('bad_frame', `HELLO: handoff_id: ${id.error.issues[0]?.message ?? 'invalid'}`, 'HELLO', true));
+      }
       if (f.role === 'observer') {
         c.role = 'observer';
         c.conn.send({ type: 'WELCOME', server_pid: os.pid, phase: state.phase, release: opts.release, runtime: opts.runtime, versions: [1] });
@@ -218,8 +240,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     if (c.role === 'observer') {
       switch (f.type) {
         case 'RESERVE':
-          dispatch({ type: 'baseline', now, baseline: opts.adapters.baseline() }, c);
-          return dispatch({ type: 'reserve', now, frame: f }, c);
+          dispatch({ type: 'baseline', now, baseline: baselineOf(opts.adapters.replies(), now) }, c);
+          return dispatch({ type: 'reserve', now, frame: f, existing: os.files.verdictState(opts.home, f.handoff_id) }, c);
         case 'STATUS':
           return void c.conn.send(view(state));
         case 'SUBSCRIBE':
@@ -273,25 +295,23 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       },
       os.after,
     );
-    c.cancelHello = os.after(helloMs, () => c.conn.close(errorFrame('timeout', `no HELLO within ${helloMs} ms`, undefined, true)));
+    c.cancelHello = os.after(helloMs, () => c.conn.close(errorFrame('timeout', `no HELLO within ${formatDuration(helloMs)}`, undefined, true)));
     clients.add(c);
     void c.conn.closedPromise().then(() => {
       c.cancelHello?.();
       clients.delete(c);
       if (c === green) {
         green = null;
-        // Effects already decided (a drain that green's ACK started) run out first, so a green that dies
-        // while blue drains is judged the same way however the two race: after the handover.
-        // Until then the ticker must not judge green's pid on its own (it would decide before the drain ends).
+        // Judged at once (a drain under way waits for the judgement before it hands over). Until then
+        // the ticker must not judge green's pid on its own: one crash, one reason.
         judgingClose = true;
-        const pending = effectChain.catch(() => undefined).then(() => drainDone);
-        void pending.then(async () => {
+        closeJudged = (async () => {
           // A crash closes the socket a moment before the pid disappears: look briefly, for a truer reason.
           const pid = state.handoff?.green_pid ?? null;
           const alive = pid === null ? true : !(await waitGone(os, pid, CLOSE_PID_LOOK_MS));
           judgingClose = false;
           dispatch({ type: 'green_closed', now: os.now(), green_alive: alive }, null);
-        });
+        })();
       }
     });
   };

@@ -1,11 +1,12 @@
 import type { Duplex } from 'node:stream';
-import { DEFAULT_DEADLINES, type Deadlines } from '../protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, PROBE_MS, type Deadlines } from '../protocol/deadlines.ts';
 import { PROTOCOL_VERSION, type Cursors, type Frame, type VerdictRecord } from '../protocol/frames.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
 import { errorMessage } from './error-message.ts';
 import { realOs, sleep, waitGone, type Cancel, type PeerOs } from './os.ts';
-import { socketAnswers } from './probe.ts';
+import { servingPid, socketAnswers } from './probe.ts';
+import { formatDuration } from '../protocol/format.ts';
 
 /** Points at which a test or the reference gateway's fault injection can step in. */
 export interface GreenHooks {
@@ -126,13 +127,19 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
 
   // Blue went away without a verdict: serve if it is dead, stand down if it is not.
   const blueGone = async (phase: string): Promise<GreenResult> => {
+    let how = 'exited';
     // A blue that is stopping may take a moment to exit: wait up to the grace period before judging it alive.
     if (bluePid !== null && !(await waitGone(os, bluePid, deadlines.rollback_grace_ms))) {
-      if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
-      return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
+      // Its pid runs (or was reused): blue counts as alive only if the socket still answers from it.
+      const answers = await servingPid(os, opts.socketPath, token, PROBE_MS, `green/${opts.runtime}`);
+      if (answers === bluePid) {
+        if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
+        return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
+      }
+      how = `left the socket (its pid runs, the socket answers from ${answers === null ? 'no process' : `pid ${answers}`})`;
     }
     // Blue's pid unknown: serve only if nothing answers on the socket (a live listener is a blue we cannot see).
-    if (bluePid === null && (await socketAnswers(os, opts.socketPath, SOCKET_PROBE_MS))) {
+    if (bluePid === null && (await socketAnswers(os, opts.socketPath, PROBE_MS))) {
       if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
       return stopped('failed', `cannot tell whether blue is alive (no pid) and something listens on ${opts.socketPath}`);
     }
@@ -140,7 +147,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       pollingAt = await opts.adapters.start(null);
       adaptersStarted = true;
     }
-    const reason = `blue${bluePid ? ` (pid ${bluePid})` : ''} exited during ${phase}; green took over`;
+    const reason = `blue${bluePid ? ` (pid ${bluePid})` : ''} ${how} during ${phase}; green took over`;
     timeline.push({ phase: 'taken-over', at: os.now(), note: reason });
     const record: VerdictRecord = {
       v: PROTOCOL_VERSION,
@@ -149,7 +156,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       reason,
       release: opts.release,
       runtime: opts.runtime,
-      blue_pid: bluePid ?? os.pid,
+      blue_pid: bluePid,
       green_pid: os.pid,
       decided_by: 'green',
       decided_at: os.now(),
@@ -170,7 +177,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   let init: Extract<Frame, { type: 'HANDOFF_INIT' }> | null = null;
   if (fc) {
     const n = await next(deadlines.hello_ms);
-    if (n === 'timeout') return stopped('failed', `blue sent no HANDOFF_INIT within ${deadlines.hello_ms} ms`);
+    if (n === 'timeout') return stopped('failed', `blue sent no HANDOFF_INIT within ${formatDuration(deadlines.hello_ms)}`);
     if (n !== 'closed') {
       if (n.type === 'ERROR') return stopped('failed', `blue refused green: ${n.code}: ${n.message}`);
       if (n.type !== 'HANDOFF_INIT') return stopped('failed', `expected HANDOFF_INIT, got ${n.type}`);
@@ -207,7 +214,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   const a = await next(deadlines.drain_ms + deadlines.hello_ms);
   if (a === 'closed') return blueGone('the drain');
   if (a === 'timeout') {
-    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no HANDOFF_ACTIVE within ${deadlines.drain_ms + deadlines.hello_ms} ms` });
+    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no HANDOFF_ACTIVE within ${formatDuration(deadlines.drain_ms + deadlines.hello_ms)}` });
     return stopped('failed', 'blue did not hand over in time');
   }
   if (a.type === 'HANDOFF_ROLLBACK') return stopped('failed', `blue rolled back: ${a.reason}`);
@@ -225,7 +232,8 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   adaptersStarted = true;
   timeline.push({ phase: 'active', at: os.now() });
   await hooks.afterActive?.();
-  fc!.send({ type: 'HANDOFF_CONFIRM', handoff_id: id, adapters: opts.adapters.names(), polling_at: pollingAt });
+  const notes = opts.adapters.handoverNotes?.() ?? [];
+  fc!.send({ type: 'HANDOFF_CONFIRM', handoff_id: id, adapters: opts.adapters.names(), polling_at: pollingAt, ...(notes.length > 0 ? { notes } : {}) });
   await hooks.afterConfirm?.();
 
   // 4. The bake: heartbeat until blue decides.
@@ -257,7 +265,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f === 'closed') return await blueGone('the bake');
       if (f === 'timeout') {
         const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
-        fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no verdict from blue within ${limit} ms`, ...(r ? { cursors: r.cursors } : {}) });
+        fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no verdict from blue within ${formatDuration(limit)}`, ...(r ? { cursors: r.cursors } : {}) });
         return stopped('rolled-back', 'blue gave no verdict in time');
       }
       if (f.type === 'HANDOFF_COMPLETE') {
@@ -303,7 +311,7 @@ function fallbackVerdict(
     reason,
     release: opts.release,
     runtime: opts.runtime,
-    blue_pid: bluePid ?? 1,
+    blue_pid: bluePid,
     green_pid: greenPid,
     decided_by: 'blue',
     decided_at: now,
@@ -314,8 +322,6 @@ function fallbackVerdict(
   };
 }
 
-/** How long green probes whether something listens on the socket when blue's pid is unknown. */
-const SOCKET_PROBE_MS = 500;
 /** Green's retry interval while the socket is missing or refuses. */
 const CONNECT_RETRY_MS = 100;
 

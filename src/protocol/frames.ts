@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HandoffId } from './ids.ts';
-import { Deadlines, Thresholds } from './deadlines.ts';
+import { Deadlines, PartialDeadlines, Thresholds } from './deadlines.ts';
 import { AdapterName, Cursors } from './cursors.ts';
 
 export { Cursors };
@@ -30,6 +30,7 @@ export const ErrorCode = z.enum([
   'timeout', // a deadline passed (HELLO not sent in time, and so on): the connection is closed
   'too_many', // too many connections at once: the connection is closed
   'internal', // a fault in blue that did not stop it
+  'exists', // RESERVE of a handoff id that already has a verdict: mint a new id
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -57,7 +58,8 @@ export const VerdictRecord = z.object({
   reason: Text,
   release: Release,
   runtime: Runtime,
-  blue_pid: Pid,
+  /** Null when the decider never learned it (green deciding alone, blue's pid unknown). */
+  blue_pid: Pid.nullable(),
   green_pid: Pid.nullable(),
   decided_by: z.enum(['blue', 'green']),
   decided_at: Ms,
@@ -77,7 +79,8 @@ export const Hello = frame('HELLO', {
   role: z.enum(['green', 'observer']),
   token: z.string().min(1).max(512),
   pid: Pid,
-  handoff_id: HandoffId.optional(),
+  /** Checked as a HandoffId only after the token (a wrong token is refused before anything else). */
+  handoff_id: z.string().max(1024).optional(),
   client: z.string().max(128).optional(),
 });
 // --- blue -> client
@@ -104,7 +107,7 @@ export const Reserve = frame('RESERVE', {
   runtime: Runtime,
   bake_ms: Ms,
   thresholds: Thresholds.partial().optional(),
-  deadlines: Deadlines.partial().optional(),
+  deadlines: PartialDeadlines.optional(),
 });
 export const Status = frame('STATUS', {});
 export const Subscribe = frame('SUBSCRIBE', {});
@@ -174,6 +177,8 @@ export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
   adapters: z.array(AdapterName).max(64),
   /** When green's first poll went out: paused_at..polling_at is the dark window. */
   polling_at: Ms,
+  /** What blue should know about the takeover (a Discord session green had to identify afresh): into the timeline and the promotion's reason. */
+  notes: z.array(Text.max(1024)).max(8).optional(),
 });
 export const Health = frame('HEALTH', {
   handoff_id: HandoffId,

@@ -3,9 +3,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame } from '../../src/protocol/framing.ts';
 import { errorFrame } from '../../src/protocol/errors.ts';
-import { MAX_CONNECTIONS } from '../../src/peer/blue.ts';
+import { MAX_CONNECTIONS, startBlue, type BlueOptions } from '../../src/peer/blue.ts';
+import { FakeAdapters } from './fake-adapters.ts';
 import { WireClient } from './wire.ts';
 import { blueWorld, GREEN, HOME, ID, observer, rawGreen, reserve, SOCK, type BlueWorld } from './world.ts';
+
+/** Options for a blue played by green's process once it took over. */
+function greenServes(w: BlueWorld): BlueOptions {
+  return {
+    socketPath: SOCK,
+    home: HOME,
+    release: 'r2',
+    runtime: 'claw',
+    store: { path: 'x', schema: 1 },
+    adapters: new FakeAdapters(w.world, GREEN),
+    onComplete: () => {},
+    os: w.world.os(GREEN),
+  };
+}
 
 /** Runs a handoff with a test-played green up to the bake (CONFIRM sent); returns the green's connection. */
 async function toBake(w: BlueWorld) {
@@ -32,7 +47,7 @@ async function beatUntilComplete(w: BlueWorld, g: WireClient, maxBeats = 10) {
   throw new Error('no HANDOFF_COMPLETE');
 }
 
-test('a promotion in-process: INIT, ACTIVE with the drained cursors, COMPLETE both ways, EVENT verdict, blue leaves', async () => {
+test('a promotion in-process: INIT, ACTIVE with the drained cursors, COMPLETE both ways, blue checks the socket answers from green, EVENT verdict, blue leaves', async () => {
   const w = await blueWorld();
   const t0 = w.world.now;
   const { o, g, init, active } = await toBake(w);
@@ -44,11 +59,13 @@ test('a promotion in-process: INIT, ACTIVE with the drained cursors, COMPLETE bo
   assert.match(complete.reason, /^bake of 3 s passed: 3 heartbeats, 30 messages/);
   assert.equal(w.world.verdict(HOME, ID)?.verdict, 'promoted', 'the verdict file was written before COMPLETE');
   assert.equal(w.completed(), false, 'blue stays until green answers');
+  // Green takes the socket over (a listener of its own renamed over handoff.sock), then answers.
+  await startBlue({ ...greenServes(w), takeover: true });
   g.send({ type: 'HANDOFF_COMPLETE', handoff_id: ID, reason: 'green owns the socket' });
   const ev = await o.take('EVENT');
   for (let e = ev; e.event.kind !== 'verdict'; e = await o.take('EVENT'));
   await w.world.until(() => w.completed(), 1_000, 'blue to leave');
-  assert.equal(w.world.listenerOf(SOCK), null, 'blue no longer listens');
+  assert.equal(w.world.listenerOf(SOCK), GREEN, 'the socket answers from green');
   assert.equal(w.adapters.running, false, 'blue never polled again');
 });
 
@@ -59,7 +76,7 @@ test('HELLO deadline: a silent connection is closed at 5 s of fake time, not bef
   assert.equal(c.closed, false);
   await w.world.advance(1);
   const e = await c.take('ERROR');
-  assert.deepEqual(e, { v: 1, type: 'ERROR', code: 'timeout', message: 'no HELLO within 5000 ms', fatal: true });
+  assert.deepEqual(e, { v: 1, type: 'ERROR', code: 'timeout', message: 'no HELLO within 5 s', fatal: true });
   await c.closedWithin(1_100);
 });
 
@@ -159,4 +176,67 @@ test('a green with an unreserved id, or a second green for a claimed one, is ref
   await second.closedWithin(1_100);
   assert.equal(w.blue.state().handoff?.green_pid, GREEN);
   assert.equal(w.adapters.running, true);
+});
+
+test('green answers HANDOFF_COMPLETE without taking the socket over: blue sees the socket answer from itself, kills green, stays', async () => {
+  const w = await blueWorld();
+  const { g } = await toBake(w);
+  await beatUntilComplete(w, g);
+  g.send({ type: 'HANDOFF_COMPLETE', handoff_id: ID, reason: 'green owns the socket' });
+  await w.world.until(() => w.blue.state().phase === 'idle', 3_000, 'the take-back');
+  assert.equal(w.completed(), false, 'blue did not leave');
+  const rec = w.world.verdict(HOME, ID)!;
+  assert.equal(rec.verdict, 'rolled-back');
+  assert.equal(rec.reason, `green (pid ${GREEN}) answered HANDOFF_COMPLETE but the socket answers from pid 100 (blue)`);
+  assert.equal(w.world.isAlive(GREEN), false, 'green was killed');
+  assert.equal(w.world.listenerOf(SOCK), 100);
+  assert.equal(w.adapters.running, true, 'blue polls again');
+});
+
+test('RESERVE of an id whose verdict file exists: ERROR exists, not fatal; blue stays idle', async () => {
+  const w = await blueWorld();
+  w.world.fileMap.set(`${HOME}/run/handoffs/${ID}.json`, '{"not":"a record"}');
+  const o = await observer(w);
+  o.send({ type: 'RESERVE', handoff_id: ID, release: 'r2', runtime: 'claw', bake_ms: 1 });
+  assert.deepEqual(await o.take('ERROR'), {
+    v: 1,
+    type: 'ERROR',
+    code: 'exists',
+    message: `handoff ${ID} already has a verdict (unreadable); mint a new id`,
+    frame: 'RESERVE',
+    fatal: false,
+  });
+  o.send({ type: 'STATUS' });
+  assert.equal((await o.take('STATE')).phase, 'idle');
+});
+
+test('HELLO: the token is checked before the handoff id', async () => {
+  const w = await blueWorld();
+  const a = await WireClient.connect(w.world, 600, SOCK);
+  a.send({ type: 'HELLO', role: 'green', token: 'wrong', pid: 600, handoff_id: '../../etc' });
+  assert.equal((await a.take('ERROR')).message, 'wrong token');
+  const b = await WireClient.connect(w.world, 601, SOCK);
+  b.send({ type: 'HELLO', role: 'green', token: w.token, pid: 601, handoff_id: '../../etc' });
+  const e = await b.take('ERROR');
+  assert.equal(e.code, 'bad_frame');
+  assert.equal(e.message, 'HELLO: handoff_id: a handoff id is 1-64 characters of A-Z a-z 0-9 . _ -');
+  await b.closedWithin(1_100);
+});
+
+test('a green that dies while blue drains gets no cursors: failed, blue polls again from its own position', async () => {
+  const w = await blueWorld();
+  w.adapters.pauseTakesMs = 500;
+  const o = await observer(w);
+  await reserve(o);
+  const { g, init } = await rawGreen(w);
+  g.send({ type: 'HANDOFF_ACK', handoff_id: ID, pid: GREEN, runtime: 'claw', release: 'r2', store_schema: init.store.schema, init_ms: 10 });
+  await w.world.until(() => w.blue.state().phase === 'draining', 1_000, 'draining');
+  w.world.crash(GREEN);
+  await w.world.until(() => w.world.verdict(HOME, ID) !== null, 2_000, 'the verdict file');
+  const rec = w.world.verdict(HOME, ID)!;
+  assert.equal(rec.verdict, 'failed');
+  assert.equal(rec.reason, `green (pid ${GREEN}) exited while blue was draining`);
+  assert.equal(rec.dark_window_ms, null);
+  await w.world.until(() => w.adapters.running, 1_000, 'blue polling again');
+  assert.deepEqual(w.adapters.calls, ['pause 3000', 'start store']);
 });

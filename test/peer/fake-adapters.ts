@@ -2,7 +2,7 @@
 // were answered, with every call recorded, on the fake world's clock.
 import type { Adapters, WindowStats } from '../../src/peer/adapters.ts';
 import type { Cursors } from '../../src/protocol/frames.ts';
-import type { Baseline } from '../../src/protocol/health.ts';
+import type { Reply } from '../../src/protocol/health.ts';
 import type { FakeWorld } from './fake-os.ts';
 
 /** A fake platform adapter named `telegram`; `calls` logs start/pause in order. */
@@ -12,8 +12,10 @@ export class FakeAdapters implements Adapters {
   readonly calls: string[] = [];
   /** What the next sample() returns. */
   window: WindowStats = { handled: 10, errors: 0, latency_p50_ms: 5, latency_p99_ms: 20 };
-  /** What baseline() returns. */
-  base: Baseline = { error_rate: 0, latency_p99_ms: 40 };
+  /** What replies() returns (blue's baseline is taken from them). */
+  history: Reply[] = [];
+  /** What handoverNotes() returns. */
+  notes: string[] = [];
   /** How long pause() takes on the fake clock (0: at once). */
   pauseTakesMs = 0;
 
@@ -62,7 +64,11 @@ export class FakeAdapters implements Adapters {
     return { ...this.window };
   }
 
-  baseline(): Baseline {
-    return { ...this.base };
+  replies(): readonly Reply[] {
+    return this.history;
+  }
+
+  handoverNotes(): string[] {
+    return this.notes;
   }
 }

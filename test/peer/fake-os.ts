@@ -172,8 +172,12 @@ export class FakeWorld {
   verdict(home: string, id: string): VerdictRecord | null {
     const text = this.fileMap.get(verdictFile(home, id));
     if (text === undefined) return null;
-    const r = VerdictRecord.safeParse(JSON.parse(text));
-    return r.success ? r.data : null;
+    try {
+      const r = VerdictRecord.safeParse(JSON.parse(text));
+      return r.success ? r.data : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The pid whose listener answers at `socketPath`, or null. */

@@ -87,26 +87,41 @@ test('blue dies during the bake: green decides promoted (decided_by green) and s
   assert.equal(gr.adapters.running, true);
 });
 
-test('blue closes the handoff connection but stays alive: green waits the grace period, stands down, polls nothing', async () => {
-  const world = new FakeWorld();
+/**
+ * A blue played by the test (pid 100): INIT, then ACTIVE after the ACK, then it hangs up 1.5 s into the
+ * bake while its process lives on. `welcomeFrom` is the pid its listener then answers observers with
+ * (null: its listener is gone).
+ */
+async function hangingUpBlue(world: FakeWorld, welcomeFrom: () => number | null) {
   world.spawn(BLUE);
   const bos = world.os(BLUE);
   bos.files.ensureToken(SOCK);
-  await bos.net.listen(
+  const listener = await bos.net.listen(
     SOCK,
     (s) => {
-      // A blue played by the test: INIT, then ACTIVE after the ACK, then it hangs up during the bake.
-      s.on('data', (b: Buffer) => {
-        for (const line of b.toString().trim().split('\n')) onFrame(JSON.parse(line) as { type: string });
-      });
-      const onFrame = (f: { type: string }) => {
-        if (f.type === 'HELLO') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_INIT', handoff_id: ID, blue_pid: BLUE, release: 'r1', runtime: 'legacy', store: { path: 'x', schema: 1 }, bake_ms: 60_000, deadlines: { hello_ms: 5000, claim_ms: 600000, ack_ms: 120000, drain_ms: 3000, confirm_ms: 4000, heartbeat_ms: 1000, rollback_grace_ms: 5000, takeover_ms: 4000 } }) + '\n');
-        if (f.type === 'HANDOFF_ACK') s.write(JSON.stringify({ v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 7 } }, drained: 0, paused_at: world.now }) + '\n');
+      const send = (f: object) => s.write(JSON.stringify({ v: 1, ...f }) + '\n');
+      const onFrame = (f: { type: string; role?: string }) => {
+        if (f.type === 'HELLO' && f.role === 'observer') {
+          const pid = welcomeFrom();
+          return void (pid === null ? s.destroy() : send({ type: 'WELCOME', server_pid: pid, phase: 'baking', release: 'r1', runtime: 'legacy', versions: [1] }));
+        }
+        const deadlines = { hello_ms: 5000, claim_ms: 600000, ack_ms: 120000, drain_ms: 3000, confirm_ms: 4000, heartbeat_ms: 1000, rollback_grace_ms: 5000, takeover_ms: 4000 };
+        if (f.type === 'HELLO') send({ type: 'HANDOFF_INIT', handoff_id: ID, blue_pid: BLUE, release: 'r1', runtime: 'legacy', store: { path: 'x', schema: 1 }, bake_ms: 60_000, deadlines });
+        if (f.type === 'HANDOFF_ACK') send({ type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 7 } }, drained: 0, paused_at: world.now });
         if (f.type === 'HANDOFF_CONFIRM') bos.after(1_500, () => s.destroy());
       };
+      s.on('data', (b: Buffer) => {
+        for (const line of b.toString().trim().split('\n')) onFrame(JSON.parse(line) as { type: string; role?: string });
+      });
     },
     false,
   );
+  return listener;
+}
+
+test('blue closes the handoff connection but stays alive and still serves: green waits the grace, checks the socket, stands down', async () => {
+  const world = new FakeWorld();
+  await hangingUpBlue(world, () => BLUE);
   const gr = startGreen(world);
   await world.until(() => gr.result() !== null, 30_000, "green's result");
   const r = gr.result()!;
@@ -114,6 +129,45 @@ test('blue closes the handoff connection but stays alive: green waits the grace 
   assert.equal(gr.adapters.running, false, 'green stopped polling');
   assert.deepEqual(gr.adapters.calls, ['start {"telegram":{"kind":"telegram","offset":7}}', 'pause 3000']);
   assert.equal(world.verdict(HOME, ID), null, 'green wrote nothing');
+});
+
+test("blue's pid lives on but the socket no longer answers from it (refused, or another pid): blue is gone, green serves", async () => {
+  for (const [answers, who] of [
+    [null, 'no process'],
+    [777, 'pid 777'],
+  ] as const) {
+    const world = new FakeWorld();
+    await hangingUpBlue(world, () => answers);
+    const gr = startGreen(world);
+    await world.until(() => gr.result() !== null, 30_000, "green's result");
+    const r = gr.result()!;
+    assert.equal(r.kind, 'serving', who);
+    if (r.kind !== 'serving') continue;
+    assert.equal(r.verdict.reason, `blue (pid ${BLUE}) left the socket (its pid runs, the socket answers from ${who}) during the bake; green took over`);
+    assert.equal(r.verdict.blue_pid, BLUE);
+    assert.equal(r.verdict.dark_window_ms, 0, 'paused_at to polling_at, on the fake clock');
+    assert.deepEqual(
+      r.verdict.timeline.map((t) => t.phase),
+      ['green-started', 'init', 'ack', 'active', 'taken-over'],
+    );
+    assert.equal(gr.adapters.running, true);
+  }
+});
+
+test("blue gone before it said who it is: green's own verdict has blue_pid null and no dark window", async () => {
+  const world = new FakeWorld();
+  world.os(BLUE).files.ensureToken(SOCK); // the token the first blue wrote; nothing listens now
+  world.crash(BLUE);
+  const gr = startGreen(world, { bluePid: null });
+  await world.until(() => gr.result() !== null, 30_000, "green's result");
+  const r = gr.result()!;
+  assert.equal(r.kind, 'serving');
+  if (r.kind !== 'serving') return;
+  assert.equal(r.verdict.reason, 'blue exited during start-up; green took over');
+  assert.equal(r.verdict.blue_pid, null);
+  assert.equal(r.verdict.dark_window_ms, null);
+  assert.deepEqual(world.verdict(HOME, ID), r.verdict);
+  assert.deepEqual(gr.adapters.calls, ['start store']);
 });
 
 test('no HANDOFF_INIT within hello_ms: green gives up, failed, having polled nothing', async () => {
@@ -127,7 +181,7 @@ test('no HANDOFF_INIT within hello_ms: green gives up, failed, having polled not
   assert.equal(gr.result(), null);
   await world.advance(2);
   await world.settle();
-  assert.deepEqual(gr.result(), { kind: 'stopped', verdict: 'failed', reason: 'blue sent no HANDOFF_INIT within 5000 ms' });
+  assert.deepEqual(gr.result(), { kind: 'stopped', verdict: 'failed', reason: 'blue sent no HANDOFF_INIT within 5 s' });
   assert.deepEqual(gr.adapters.calls, []);
 });
 

@@ -113,9 +113,13 @@ test('unknown fields are ignored: stripped at the top and inside nested objects'
   assert.deepEqual(r3.data, { v: 1, type: 'EVENT', event: { kind: 'health', handoff_id: ID, sample: SAMPLE } });
 });
 
-test('handoff ids: refused in every frame that carries one, and in parseHandoffId', () => {
+test('handoff ids: refused in every frame that carries one (HELLO: by blue, after the token), and in parseHandoffId', () => {
+  // HELLO's id is a string here; blue checks it as a handoff id once the token is right (test/peer/blue.test.ts).
+  for (const [why, id] of BAD_IDS) {
+    const r = parse('HELLO', example('HELLO', { handoff_id: id }));
+    assert.equal(r.ok, typeof id === 'string', `HELLO with a handoff id with ${why}`);
+  }
   const carriers: [FrameType, (id: unknown) => Record<string, unknown>][] = [
-    ['HELLO', (id) => example('HELLO', { handoff_id: id })],
     ['RESERVE', (id) => example('RESERVE', { handoff_id: id })],
     ['RESERVED', (id) => example('RESERVED', { handoff_id: id })],
     ['ABORT', (id) => example('ABORT', { handoff_id: id })],
@@ -139,7 +143,6 @@ test('handoff ids: refused in every frame that carries one, and in parseHandoffI
     assert.throws(() => parseHandoffId(id), (e: Error) => e.message.startsWith(`invalid handoff id ${JSON.stringify(id)}: `), `parseHandoffId with ${why}`);
     assert.equal(VerdictRecord.safeParse({ ...RECORD, handoff_id: id }).success, false, `verdict record with ${why}`);
     for (const [t, make] of carriers) {
-      // HELLO may omit the id (an observer), but null is not "omitted".
       refused(t, make(id), `handoff id with ${why}`);
     }
   }
@@ -347,6 +350,7 @@ test('ErrorCode lists the documented codes', () => {
   assert.deepEqual([...ErrorCode.options].sort(), [
     'bad_frame',
     'busy',
+    'exists',
     'internal',
     'timeout',
     'too_large',

@@ -27,6 +27,7 @@ export const E = {
     type: 'reserve',
     now,
     frame: { v: 1, type: 'RESERVE', handoff_id: ID, release: 'r2', runtime: 'claw', bake_ms: BAKE, thresholds: TH, deadlines: DL, ...patch },
+    existing: null,
   }),
   hello: (now: number, handoff_id = ID, pid = GREEN): Ev<'green_hello'> => ({ type: 'green_hello', now, handoff_id, pid }),
   ack: (now: number, patch: Partial<Ev<'ack'>['frame']> = {}): Ev<'ack'> => ({
@@ -59,8 +60,9 @@ export const E = {
   stopped: (now: number, cursors: Cursors, handoff_id = ID): Ev<'stopped'> => ({ type: 'stopped', now, frame: { v: 1, type: 'HANDOFF_STOPPED', handoff_id, cursors } }),
   greenComplete: (now: number, handoff_id = ID): Ev<'green_complete'> => ({ type: 'green_complete', now, frame: { v: 1, type: 'HANDOFF_COMPLETE', handoff_id, reason: 'green owns the socket' } }),
   closed: (now: number, green_alive: boolean): Ev<'green_closed'> => ({ type: 'green_closed', now, green_alive }),
+  checked: (now: number, server_pid: number | null = GREEN): Ev<'takeover_checked'> => ({ type: 'takeover_checked', now, server_pid }),
   abort: (now: number, reason = 'operator', handoff_id = ID): Ev<'abort'> => ({ type: 'abort', now, handoff_id, reason }),
-  baseline: (now: number, error_rate: number, latency_p99_ms: number): Ev<'baseline'> => ({ type: 'baseline', now, baseline: { error_rate, latency_p99_ms } }),
+  baseline: (now: number, latency_p99_ms: number | null, replies = 100): Ev<'baseline'> => ({ type: 'baseline', now, baseline: { latency_p99_ms, replies } }),
   tick: (now: number, green_alive = true): Ev<'tick'> => ({ type: 'tick', now, green_alive }),
 };
 
