@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from './chars.ts';
 
 /** The adapter kinds this version knows, in the order error messages list them. */
 export const ADAPTER_KINDS = ['telegram', 'discord'] as const;
@@ -15,15 +16,12 @@ export const TelegramCursor = z.object({
 export type TelegramCursor = z.infer<typeof TelegramCursor>;
 
 /** A ws:// or wss:// URL (a host, then an optional path or query). */
-const WsUrl = z
-  .string()
-  .max(512)
-  .regex(/^wss?:\/\/[^\s/?#]+([/?#]\S*)?$/, 'a ws:// or wss:// URL of at most 512 characters');
+const WsUrl = chars(512).regex(/^wss?:\/\/[^\s/?#]+([/?#]\S*)?$/, 'a ws:// or wss:// URL');
 
 /** Discord: the gateway session to RESUME, and the sequence number of the last dispatch processed (answered and recorded). */
 export const DiscordCursor = z.object({
   kind: z.literal('discord'),
-  session_id: z.string().min(1).max(128),
+  session_id: chars(128, 1),
   seq: z.number().int().min(0),
   resume_gateway_url: WsUrl,
 });

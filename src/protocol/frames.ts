@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HandoffId } from './ids.ts';
 import { Deadlines, PartialDeadlines, Thresholds } from './deadlines.ts';
 import { AdapterName, Cursors } from './cursors.ts';
+import { chars } from './chars.ts';
 
 export { Cursors };
 
@@ -11,9 +12,9 @@ export const PROTOCOL_VERSION = 1;
 const V = z.number().int().min(1);
 const Pid = z.number().int().positive();
 const Ms = z.number().int().nonnegative();
-const Text = z.string().max(4096);
-const Release = z.string().min(1).max(200);
-const Runtime = z.string().min(1).max(64);
+const Text = chars(4096);
+const Release = chars(200, 1);
+const Runtime = chars(64, 1);
 
 
 export const Phase = z.enum(['idle', 'reserved', 'init', 'draining', 'active', 'baking', 'rolling-back', 'complete']);
@@ -37,7 +38,7 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 export const Verdict = z.enum(['promoted', 'rolled-back', 'failed']);
 export type Verdict = z.infer<typeof Verdict>;
 
-export const TimelineEntry = z.object({ phase: z.string().max(64), at: Ms, note: Text.optional() });
+export const TimelineEntry = z.object({ phase: chars(64), at: Ms, note: Text.optional() });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
 export const HealthSample = z.object({
@@ -77,11 +78,11 @@ const frame = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 // --- any client -> blue
 export const Hello = frame('HELLO', {
   role: z.enum(['green', 'observer']),
-  token: z.string().min(1).max(512),
+  token: chars(512, 1),
   pid: Pid,
   /** Checked as a HandoffId only after the token (a wrong token is refused before anything else). */
-  handoff_id: z.string().max(1024).optional(),
-  client: z.string().max(128).optional(),
+  handoff_id: chars(1024).optional(),
+  client: chars(128).optional(),
 });
 // --- blue -> client
 export const Welcome = frame('WELCOME', {
@@ -95,7 +96,7 @@ export const ErrorFrame = frame('ERROR', {
   code: ErrorCode,
   message: Text,
   /** The type of the frame that caused it, where known. */
-  frame: z.string().max(64).optional(),
+  frame: chars(64).optional(),
   /** True when the sender closes the connection after this frame. */
   fatal: z.boolean(),
 });
@@ -154,7 +155,7 @@ export const HandoffInit = frame('HANDOFF_INIT', {
   blue_pid: Pid,
   release: Release,
   runtime: Runtime,
-  store: z.object({ path: z.string().max(4096), schema: z.number().int().nonnegative() }),
+  store: z.object({ path: chars(4096), schema: z.number().int().nonnegative() }),
   bake_ms: Ms,
   deadlines: Deadlines,
 });
@@ -178,7 +179,7 @@ export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
   /** When green's first poll went out: paused_at..polling_at is the dark window. */
   polling_at: Ms,
   /** What blue should know about the takeover (a Discord session green had to identify afresh): into the timeline and the promotion's reason. */
-  notes: z.array(Text.max(1024)).max(8).optional(),
+  notes: z.array(chars(1024)).max(8).optional(),
 });
 export const Health = frame('HEALTH', {
   handoff_id: HandoffId,
