@@ -14,8 +14,8 @@ export interface Adapters {
   names(): string[];
   /**
    * Starts every adapter from `cursors` (an adapter left out, or null: from its own position) and
-   * resolves once all are live, with the epoch ms at which the first poll went out (Telegram: the
-   * first getUpdates; Discord: the RESUME). Rejects, having started nothing, on a cursor of another
+   * resolves once all are live, with the epoch ms at which the last of them sent its first poll
+   * (Telegram: the first getUpdates; Discord: the RESUME, or the IDENTIFY after INVALID_SESSION). Rejects, having started nothing, on a cursor of another
    * kind than its adapter. A handed-over Discord session is resumed, never identified afresh.
    */
   start(cursors: Cursors | null): Promise<number>;

@@ -176,7 +176,7 @@ export const HandoffActive = frame('HANDOFF_ACTIVE', {
 export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
   handoff_id: HandoffId,
   adapters: z.array(AdapterName).max(64),
-  /** When green's first poll went out: paused_at..polling_at is the dark window. */
+  /** When the first poll of every adapter had gone out (the latest of them): paused_at..polling_at is the dark window. */
   polling_at: Ms,
   /** What blue should know about the takeover (a Discord session green had to identify afresh): into the timeline and the promotion's reason. */
   notes: z.array(chars(1024)).max(8).optional(),

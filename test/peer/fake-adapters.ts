@@ -20,7 +20,7 @@ export class FakeAdapters implements Adapters {
   pauseTakesMs = 0;
 
   constructor(
-    private readonly world: FakeWorld,
+    protected readonly world: FakeWorld,
     readonly pid: number,
     start = 100,
   ) {

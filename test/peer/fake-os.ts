@@ -24,11 +24,14 @@ interface Listening {
 /** One end of an in-memory byte stream; what one end writes the other reads. */
 class End extends Duplex {
   other: End | null = null;
+  /** Sees every byte this end writes (the transcripts tap). */
+  tap: ((text: string) => void) | null = null;
   constructor(readonly owner: number) {
     super();
   }
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.tap?.(Buffer.from(chunk).toString('utf8'));
     if (this.other && !this.other.destroyed) this.other.push(Buffer.from(chunk));
     cb();
   }
@@ -72,6 +75,8 @@ export class FakeWorld {
   failVerdictWrites: string | null = null;
   /** Every signal sent, in order. */
   readonly signals: { pid: number; signal: NodeJS.Signals }[] = [];
+  /** Sees what each side of every connection writes: the connecting pid, the listener's pid, who wrote, the bytes. */
+  tap: ((client: number, server: number, from: 'client' | 'server', text: string) => void) | null = null;
 
   constructor(start = 1_800_000_000_000) {
     this.clock = start;
@@ -126,6 +131,9 @@ export class FakeWorld {
         if (!l) throw errno('ENOENT', socketPath);
         if (!l.live || !this.isAlive(l.owner)) throw errno('ECONNREFUSED', socketPath);
         const [mine, theirs] = duplexPair(pid, l.owner) as [End, End];
+        const server = l.owner;
+        mine.tap = (t) => this.tap?.(pid, server, 'client', t);
+        theirs.tap = (t) => this.tap?.(pid, server, 'server', t);
         this.streams.add(mine);
         this.streams.add(theirs);
         l.onConnection(theirs);
