@@ -107,19 +107,16 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       reply = { text: `Sorry, that failed: ${(e as Error).message}`, error: true };
     }
     const text = (reply.text === '' ? '(no answer)' : reply.text).slice(0, MAX_TEXT);
-    let latency = 0;
     for (let backoff = 0; ; ) {
       if (r.abandoned) return false;
       try {
         await client.sendMessage({ chat_id: msg.chat.id, text, update_id: u.update_id });
-        latency = performance.now() - receivedAt;
         break;
       } catch (e) {
         if (e instanceof BotApiError && e.status >= 400 && e.status < 500 && e.status !== 409 && e.status !== 429) {
           // The platform will never take this reply: record it, or the offset could never move past it.
           log(`telegram: sendMessage for update ${u.update_id} refused (${e.description}); not retried`);
           reply = { text, error: true };
-          latency = performance.now() - receivedAt;
           break;
         }
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
@@ -127,6 +124,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         await sleep(r, backoff);
       }
     }
+    // The platform has taken the reply (or refused it for good): the reply latency ends here.
+    const latency = performance.now() - receivedAt;
     store.record(TELEGRAM, u.update_id, { pid: process.pid, text });
     account(latency, reply.error);
     if (r.stopping) r.drained++;
