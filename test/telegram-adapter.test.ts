@@ -9,6 +9,9 @@ import { openStore, type TranscriptStore } from '../examples/gateway/store.ts';
 import { createTelegramAdapter, type AgentReply, type TelegramAdapter, type TelegramUpdate } from '../examples/gateway/telegram-adapter.ts';
 import { bot, until } from './platform/helpers.ts';
 
+/** The cursors of the one Telegram adapter at `offset`. */
+const tg = (offset: number) => ({ telegram: { kind: 'telegram' as const, offset } });
+
 interface Ctx {
   platform: FakePlatform;
   home: string;
@@ -67,9 +70,10 @@ test('30 handovers between two adapters under ~200 updates/s: nothing lost, noth
     const paused = await current.pause(5000);
     drained += paused.drained;
     // Empty until the first update is answered; from then on a number that never goes back.
-    const cursor = paused.cursors.telegram;
-    if (lastCursor !== undefined) assert.ok(typeof cursor === 'number' && cursor >= lastCursor, `cursor ${cursor} after ${lastCursor}`);
-    if (typeof cursor === 'number') lastCursor = cursor;
+    const c = paused.cursors.telegram;
+    const cursor = c?.kind === 'telegram' ? c.offset : undefined;
+    if (lastCursor !== undefined) assert.ok(cursor !== undefined && cursor >= lastCursor, `cursor ${cursor} after ${lastCursor}`);
+    if (cursor !== undefined) lastCursor = cursor;
     const pollingAt = await next.start(paused.cursors);
     assert.ok(pollingAt >= paused.paused_at, 'the next poll goes out after the pause');
     darkWindows.push(pollingAt - paused.paused_at);
@@ -94,8 +98,8 @@ test('after pause no request reaches the platform until start, and the cursor is
   // The next poll is at the platform (so none is on the wire when pause aborts it).
   await until(() => ctx.platform.stats().replied === 5 && ctx.platform.stats().in_flight === 1, 'five answers and the next poll');
   const paused = await a.pause(1000);
-  assert.deepEqual(paused.cursors, { telegram: 6 });
-  assert.deepEqual(a.cursors(), { telegram: 6 });
+  assert.deepEqual(paused.cursors, tg(6));
+  assert.deepEqual(a.cursors(), tg(6));
   assert.ok(paused.paused_at <= Date.now());
   await until(() => ctx.platform.stats().in_flight === 0, 'the aborted poll to end');
   const polls = ctx.platform.stats().polls;
@@ -125,16 +129,16 @@ test('start(null) resumes from the store: updates the other process recorded are
   await a.start(null);
   await until(() => ctx.platform.stats().replied === 3, 'three answers');
   await a.pause(1000);
-  assert.deepEqual(a.cursors(), { telegram: 7 });
+  assert.deepEqual(a.cursors(), tg(7));
   // Cursors behind the store: the store check skips what was answered.
   const b = adapter(ctx, 'b');
   ctx.platform.produce(1);
-  await b.start({ telegram: 1 });
+  await b.start(tg(1));
   await until(() => ctx.platform.stats().replied === 4, 'the new update answered');
   await b.pause(1000);
   const s = ctx.platform.stats();
   assert.equal(s.duplicated, 0);
-  assert.deepEqual(b.cursors(), { telegram: 8 });
+  assert.deepEqual(b.cursors(), tg(8));
 });
 
 test('a pause that cannot finish its batch in time rejects, sends nothing more, and a restart answers the rest once', async (t) => {
@@ -160,7 +164,7 @@ test('a pause that cannot finish its batch in time rejects, sends nothing more, 
   await a.pause(1000);
   const s = ctx.platform.stats();
   assert.equal(s.duplicated, 0);
-  assert.deepEqual(a.cursors(), { telegram: 4 });
+  assert.deepEqual(a.cursors(), tg(4));
 });
 
 test('a 409 from a competing poll is logged and retried with backoff, never answered twice', async (t) => {
@@ -200,22 +204,23 @@ test('network errors are retried with backoff, and pause ends the wait at once',
   assert.equal(paused.drained, 0);
 });
 
-test('sample() counts handled, errors and latency since the last call; baseline() covers the recent past', async (t) => {
+test('sample() counts handled, errors and latency since the last call; replies() lists what blue takes its baseline from', async (t) => {
   const ctx = await setup(t);
   const flaky = async (u: TelegramUpdate): Promise<AgentReply> => ({ text: `n${u.update_id}`, error: u.update_id % 2 === 0 });
   const a = adapter(ctx, 'a', flaky);
-  assert.deepEqual(a.baseline(), { error_rate: 0, latency_p99_ms: 0 });
+  assert.deepEqual(a.replies(), []);
   assert.deepEqual(a.names(), ['telegram']);
   ctx.platform.produce(10);
   await a.start(null);
-  await until(() => a.cursors().telegram === 11, 'ten answers recorded');
+  await until(() => JSON.stringify(a.cursors()) === JSON.stringify(tg(11)), 'ten answers recorded');
   const s = a.sample();
   assert.equal(s.handled, 10);
   assert.equal(s.errors, 5);
   assert.ok(s.latency_p50_ms > 0 && s.latency_p99_ms >= s.latency_p50_ms);
   assert.deepEqual(a.sample(), { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 });
-  const b = a.baseline();
-  assert.equal(b.error_rate, 0.5);
-  assert.ok(b.latency_p99_ms > 0);
+  const r = a.replies();
+  assert.equal(r.length, 10);
+  assert.equal(r.filter((x) => x.error).length, 5);
+  assert.ok(r.every((x) => x.latency_ms > 0 && Math.abs(x.at - Date.now()) < 60_000), 'latency and time of every reply');
   await a.pause(1000);
 });

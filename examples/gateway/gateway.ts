@@ -7,7 +7,9 @@ import { startBlue, type BlueHandle } from '../../src/peer/blue.ts';
 import { runGreen } from '../../src/peer/green.ts';
 import { readVerdict, writeFileAtomic } from '../../src/peer/files.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
-import { parseHandoffId } from '../../src/protocol/ids.ts';
+import { peerEnv } from '../../src/peer/env.ts';
+import { realOs } from '../../src/peer/os.ts';
+import { startupRole } from '../../src/peer/role.ts';
 import type { VerdictRecord } from '../../src/protocol/frames.ts';
 import { openStore, STORE_SCHEMA } from './store.ts';
 import { createTelegramAdapter } from './telegram-adapter.ts';
@@ -47,10 +49,17 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   if (!GREEN_FAULTS.includes(fault)) return bad(`--fault must be one of ${GREEN_FAULTS.join(', ')}`);
   const blueFault = (env.HERMES_BLUE_FAULT ?? 'none') as BlueFault;
   if (!BLUE_FAULTS.includes(blueFault)) return bad(`HERMES_BLUE_FAULT must be one of ${BLUE_FAULTS.join(', ')}`);
-  const handoffId = env.HERMES_HANDOFF_ID ? parseHandoffId(env.HERMES_HANDOFF_ID) : null;
-  const runtime = env.HERMES_RUNTIME || 'legacy';
-  const release = env.HERMES_RELEASE || 'dev';
-  const socketPath = env.HERMES_SOCKET || join(home, 'run', 'handoff.sock');
+  let pe;
+  try {
+    pe = peerEnv({ ...env, HERMES_HOME: home, HERMES_HANDOFF_SOCKET: env.HERMES_HANDOFF_SOCKET || env.HERMES_SOCKET });
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  const handoffId = pe.handoffId;
+  // What this process reports is what its own environment says it runs (protocol.md section 8.1).
+  const runtime = pe.runtime ?? 'legacy';
+  const release = pe.release ?? 'dev';
+  const socketPath = pe.socketPath ?? join(home, 'run', 'handoff.sock');
   const role = handoffId ? 'green' : 'blue';
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} [gateway ${role} pid ${process.pid} ${runtime}@${release}] ${m}\n`);
 
@@ -77,7 +86,8 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   let finished: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (finished = r));
   const serve = async (lastVerdict: VerdictRecord | null, takeover: boolean) => {
-    writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
+    // A takeover owns the socket by definition; a restart learns only from binding whether it serves.
+    if (takeover) writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
     blue = await startBlue({
       socketPath,
       home,
@@ -97,6 +107,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
         finished(0);
       },
     });
+    if (!takeover) writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
   };
 
   // A graceful stop: finish in-flight work, stop polling, close the socket.
@@ -127,19 +138,24 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
     return 1;
   }
   const bluePid = readPid(pidFile);
-  // Started again for a handoff that already ended (a supervisor restarting green): its verdict decides.
-  const ended = readVerdict(home, handoffId!);
-  if (ended) {
-    const someoneServes = await socketAnswers(socketPath);
-    if (ended.verdict !== 'promoted' || someoneServes) {
-      log(`handoff ${handoffId} already ended ${ended.verdict}${someoneServes ? ' and another gateway serves' : ''}; nothing to do`);
+  // The restart rule (protocol.md section 8.3): a handoff that already has a verdict decides what this process is.
+  const started = startupRole(realOs, home, handoffId);
+  if (started.role === 'exit') {
+    log(started.reason);
+    store.close();
+    return 0;
+  }
+  if (started.role === 'restarted') {
+    log(`handoff ${handoffId} promoted this release: serving again after a restart`);
+    await initialise();
+    try {
+      await serve(started.verdict, false);
+    } catch (e) {
+      log(`${(e as Error).message}; not serving`);
       store.close();
       return 0;
     }
-    log(`handoff ${handoffId} was promoted and its green is gone: serving again`);
-    await initialise();
     await adapters.start(null);
-    await serve(ended, true);
     return exited;
   }
   const result = await runGreen({

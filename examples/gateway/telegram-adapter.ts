@@ -4,7 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Adapters, WindowStats } from '../../src/peer/adapters.ts';
 import type { Cursors } from '../../src/protocol/frames.ts';
-import type { Baseline } from '../../src/protocol/health.ts';
+import { BASELINE_MAX_REPLIES } from '../../src/protocol/deadlines.ts';
+import type { Reply } from '../../src/protocol/health.ts';
 import { p50p99, roundMs } from './percentiles.ts';
 import { BotApiError, createBotClient } from './platform/client.ts';
 import type { TelegramUpdate } from './platform/schemas.ts';
@@ -42,7 +43,6 @@ export interface TelegramAdapter extends Adapters {
 
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 2000;
-const BASELINE_WINDOW_MS = 60_000;
 const MAX_TEXT = 4096;
 
 /** One start()..pause() stretch of polling. */
@@ -70,20 +70,17 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   let run: Run | null = null;
 
   let win = { handled: 0, errors: 0, latencies: [] as number[] };
-  let history: { at: number; ms: number; error: boolean }[] = [];
+  let history: Reply[] = [];
+  /** When the last getUpdates ended (epoch ms): the pause's paused_at when no poll is in flight. */
+  let lastPollEnded: number | null = null;
 
+  /** Counts one reply; `ms` runs from the poll that brought the update to the platform accepting the reply. */
   function account(ms: number, error: boolean): void {
     win.handled++;
     if (error) win.errors++;
     win.latencies.push(ms);
-    history.push({ at: performance.now(), ms, error });
-    if (history.length > 1024 && (history[0]?.at ?? 0) < performance.now() - BASELINE_WINDOW_MS) pruneHistory();
-  }
-
-  function pruneHistory(): void {
-    const since = performance.now() - BASELINE_WINDOW_MS;
-    const keep = history.findIndex((h) => h.at >= since);
-    history = keep < 0 ? [] : history.slice(keep);
+    history.push({ at: Date.now(), latency_ms: ms, error });
+    if (history.length > 2 * BASELINE_MAX_REPLIES) history = history.slice(-BASELINE_MAX_REPLIES);
   }
 
   /** Waits `ms`, or less when pause() or close() wakes the run. */
@@ -127,8 +124,10 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         await sleep(r, backoff);
       }
     }
+    // The platform has taken the reply (or refused it for good): the reply latency ends here.
+    const latency = performance.now() - receivedAt;
     store.record(TELEGRAM, u.update_id, { pid: process.pid, text });
-    account(performance.now() - receivedAt, reply.error);
+    account(latency, reply.error);
     if (r.stopping) r.drained++;
     return true;
   }
@@ -169,6 +168,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
         continue;
       } finally {
         r.poll = null;
+        lastPollEnded = Date.now();
       }
       backoff = 0;
       if (updates.length === 0) continue;
@@ -186,12 +186,11 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
   function cursorOf(cursors: Cursors | null): number | null {
     const v = cursors?.[TELEGRAM];
     if (v === undefined) return null;
-    if (typeof v === 'number') return v;
-    if (/^-?\d{1,15}$/.test(v)) return Number(v);
-    throw new Error(`cursor "${TELEGRAM}" must be an integer update offset, got ${JSON.stringify(v)}`);
+    if (v.kind !== 'telegram') throw new Error(`cursor "${TELEGRAM}" is a ${v.kind} cursor; this adapter is telegram`);
+    return v.offset;
   }
 
-  const cursors = (): Cursors => (offset === null ? {} : { [TELEGRAM]: offset });
+  const cursors = (): Cursors => (offset === null ? {} : { [TELEGRAM]: { kind: 'telegram', offset } });
 
   function stopRun(r: Run): void {
     r.stopping = true;
@@ -229,7 +228,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
 
     async pause(deadlineMs) {
       const r = run;
-      const pausedAt = Date.now();
+      // The dark window starts when the last poll ended: now when one is in flight, else when it came back.
+      const pausedAt = r?.poll || lastPollEnded === null ? Date.now() : lastPollEnded;
       if (!r) return { cursors: cursors(), drained: 0, paused_at: pausedAt };
       stopRun(r);
       let timer: NodeJS.Timeout | undefined;
@@ -260,11 +260,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): TelegramAda
       return s;
     },
 
-    baseline(): Baseline {
-      pruneHistory();
-      if (history.length === 0) return { error_rate: 0, latency_p99_ms: 0 };
-      const errors = history.filter((h) => h.error).length;
-      return { error_rate: errors / history.length, latency_p99_ms: roundMs(p50p99(history.map((h) => h.ms)).p99) };
+    replies(): readonly Reply[] {
+      return history.slice(-BASELINE_MAX_REPLIES);
     },
 
     close() {

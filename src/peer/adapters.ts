@@ -1,26 +1,44 @@
 import type { Cursors, HealthSample } from '../protocol/frames.ts';
-import type { Baseline } from '../protocol/health.ts';
+import type { Reply } from '../protocol/health.ts';
 
 /** Counters of one health window, taken and reset by `sample()`. */
 export type WindowStats = Pick<HealthSample, 'handled' | 'errors' | 'latency_p50_ms' | 'latency_p99_ms'>;
 
-/** What the blue and green roles need from a gateway's platform adapters. */
+/**
+ * What the blue and green roles need from a gateway's platform adapters (all of them together).
+ * Cursors are typed per adapter name (protocol.md section 12.1): Telegram `{kind, offset}`, Discord
+ * `{kind, session_id, seq, resume_gateway_url}` with `seq` the last dispatch processed.
+ */
 export interface Adapters {
   /** Names of the adapters, for HANDOFF_CONFIRM. */
   names(): string[];
-  /** Starts polling from `cursors` (or from the store's own position when null); resolves with the epoch ms at which the first poll went out. */
+  /**
+   * Starts every adapter from `cursors` (an adapter left out, or null: from its own position) and
+   * resolves once all are live, with the epoch ms at which the last of them sent its first poll
+   * (Telegram: the first getUpdates; Discord: the RESUME, or the IDENTIFY after INVALID_SESSION). Rejects, having started nothing, on a cursor of another
+   * kind than its adapter. A handed-over Discord session is resumed, never identified afresh.
+   */
   start(cursors: Cursors | null): Promise<number>;
   /**
-   * Stops taking new messages: ends the in-flight poll, finishes answering what was already
-   * received (bounded by `deadlineMs`), records it, and resolves with where to resume.
+   * Pauses (protocol.md sections 12.5, 12.6): ends every in-flight poll, finishes answering what was
+   * already received (bounded by `deadlineMs`), records it, and resolves with where to resume and
+   * when the last poll ended.
    */
   pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
+  /**
+   * Optional: what the last start() could not do as handed over, in words for HANDOFF_CONFIRM.notes
+   * (a Discord session that had expired and was identified afresh: protocol.md section 12.6).
+   */
+  handoverNotes?(): string[];
   /** Optional: opens the platform connections ahead of start(), so the handover does not wait for them. */
   warm?(): Promise<void>;
-  /** Where polling stands now. */
+  /** Where every adapter stands now. */
   cursors(): Cursors;
   /** Counters since the previous call, then resets them. */
   sample(): WindowStats;
-  /** This process's own error rate and p99 latency over its recent past. */
-  baseline(): Baseline;
+  /**
+   * This process's most recent replies, oldest first: at least the last BASELINE_MAX_REPLIES (1000)
+   * when it has sent that many. Blue takes its baseline from them (protocol.md section 11).
+   */
+  replies(): readonly Reply[];
 }

@@ -1,14 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
-import type { Decoded } from '../protocol/framing.ts';
-import type { Frame, Outgoing, Phase, VerdictRecord } from '../protocol/frames.ts';
+import { errorFrame } from '../protocol/errors.ts';
+import { formatDuration } from '../protocol/format.ts';
+import { encodeFrame, type Decoded } from '../protocol/framing.ts';
+import type { Frame, Phase, VerdictRecord } from '../protocol/frames.ts';
+import { baselineOf } from '../protocol/health.ts';
+import { HandoffId } from '../protocol/ids.ts';
 import { initialState, step, view, type BlueEffect, type BlueEvent, type BlueState } from '../protocol/machine.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
-import { ensureToken, writeVerdict } from './files.ts';
-import { listenAt } from './listen.ts';
-import { realOs, waitGone, type PeerOs } from './os.ts';
+import { errorMessage } from './error-message.ts';
+import { realOs, waitGone, type Cancel, type PeerListener, type PeerOs } from './os.ts';
+import { servingPid } from './probe.ts';
 
 export interface BlueOptions {
   socketPath: string;
@@ -18,7 +22,7 @@ export interface BlueOptions {
   runtime: string;
   store: { path: string; schema: number };
   adapters: Adapters;
-  /** Called once after HANDOFF_COMPLETE was sent: the application stops and exits. */
+  /** Called once after the promotion is final and blue stopped listening: the application stops and exits. */
   onComplete: () => void;
   /** True when green takes the socket over from a blue (no check for a live listener). */
   takeover?: boolean;
@@ -26,13 +30,10 @@ export interface BlueOptions {
   lastVerdict?: VerdictRecord | null;
   /** Called after blue took the socket back from a green that died after COMPLETE (e.g. to rewrite gateway.pid). */
   onReclaim?: () => void;
-  /** Test hook, called before and after the effects of every step that changes phase. */
+  /** Fault-injection hook, called before and after the effects of every step that changes phase. */
   onPhase?: (phase: Phase, when: 'before' | 'after') => void;
   os?: PeerOs;
   log?: (msg: string) => void;
-  maxConnections?: number;
-  helloMs?: number;
-  tickMs?: number;
 }
 
 export interface BlueHandle {
@@ -48,20 +49,28 @@ interface Client {
   conn: FrameConn;
   role: 'none' | 'observer' | 'green';
   subscribed: boolean;
-  helloTimer: NodeJS.Timeout | null;
+  cancelHello: Cancel | null;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+/** Most connections blue holds at once (any kind, also unauthenticated). */
+export const MAX_CONNECTIONS = 64;
+/** How often blue's loop checks green's pid and the phase deadline. */
+export const TICK_MS = 20;
 /** How long blue keeps reading a dead green's still-open connection before it judges by the pid alone. */
 const DEAD_GREEN_READ_MS = 1_000;
+/** After green's connection closed: how long blue looks for its pid to disappear (exited vs closed). */
+const CLOSE_PID_LOOK_MS = 50;
+/** A refused connection (too many) is destroyed this long after its ERROR, read or not. */
+const REFUSED_BOUND_MS = 200;
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Starts blue: listens on the handoff socket and runs the handoff state machine in one loop. */
 export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   const os = opts.os ?? realOs;
   const log = opts.log ?? (() => {});
-  const maxConns = opts.maxConnections ?? 64;
-  const helloMs = opts.helloMs ?? DEFAULT_DEADLINES.hello_ms;
-  const token = ensureToken(opts.socketPath);
+  const helloMs = DEFAULT_DEADLINES.hello_ms;
+  const token = os.files.ensureToken(opts.socketPath);
   const tokenDigest = digest(token);
   let state = initialState(
     { pid: os.pid, release: opts.release, runtime: opts.runtime, store_path: opts.store.path, store_schema: opts.store.schema },
@@ -72,11 +81,11 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   let closed = false;
   let effectChain: Promise<void> = Promise.resolve();
   let killing: Promise<unknown> | null = null;
-  // The drain under way, if any: green's exit is judged only once blue knows whether it handed over,
-  // and blue polls again only once its adapters have stopped.
+  // The drain under way, if any: blue polls again only once its adapters have stopped.
   let drainDone: Promise<void> = Promise.resolve();
   // Green's connection closed and its close is being judged (green_closed not dispatched yet).
   let judgingClose = false;
+  let closeJudged: Promise<void> = Promise.resolve();
 
   const dispatch = (ev: BlueEvent, sender: Client | null): void => {
     if (closed) return;
@@ -87,7 +96,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     if (changed) opts.onPhase?.(state.phase, 'before');
     const effects = r.effects;
     // Effects of one step run in order; steps' effects never interleave.
-    effectChain = effectChain.then(() => runEffects(effects, sender)).catch((e) => log(`blue: effect failed: ${(e as Error).message}`));
+    effectChain = effectChain.then(() => runEffects(effects, sender)).catch((e) => log(`blue: effect failed: ${errorMessage(e)}`));
     if (changed) effectChain = effectChain.then(() => opts.onPhase?.(state.phase, 'after'));
   };
 
@@ -97,94 +106,105 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       try {
         await runEffect(fx, sender);
       } catch (e) {
-        log(`blue: ${fx.kind} failed: ${(e as Error).message}`);
+        log(`blue: ${fx.kind} failed: ${errorMessage(e)}`);
       }
     }
   };
 
   const runEffect = async (fx: BlueEffect, sender: Client | null): Promise<void> => {
-    {
-      switch (fx.kind) {
-        case 'reply':
-          sender?.conn.send(fx.frame);
-          break;
-        case 'reply_close':
-          if (sender) {
-            sender.conn.close(fx.frame);
-            clients.delete(sender);
-          }
-          break;
-        case 'adopt_green':
-          if (sender) sender.role = 'green';
-          green = sender;
-          break;
-        case 'to_green':
-          green?.conn.send(fx.frame);
-          break;
-        case 'close_green':
-          if (green) {
-            green.conn.close();
-            clients.delete(green);
-          }
-          green = null;
-          break;
-        case 'drain': {
-          const deadline = state.handoff?.deadlines.drain_ms ?? DEFAULT_DEADLINES.drain_ms;
-          drainDone = opts.adapters.pause(deadline).then(
-            (r) => dispatch({ type: 'drained', now: os.now(), cursors: r.cursors, drained: r.drained, paused_at: r.paused_at }, null),
-            (e) => log(`blue: drain failed: ${(e as Error).message}`), // the drain deadline in the machine decides
-          );
-          break;
+    switch (fx.kind) {
+      case 'reply':
+        sender?.conn.send(fx.frame);
+        break;
+      case 'reply_close':
+        if (sender) {
+          sender.conn.close(fx.frame);
+          clients.delete(sender);
         }
-        case 'resume':
-          if (killing) await killing;
-          killing = null;
-          // A drain still finishing holds the adapters: start() now would be refused and blue would stay dark.
-          await drainDone;
-          try {
-            await opts.adapters.start(fx.cursors);
-            log(`blue: polling again${fx.cursors ? ` from ${JSON.stringify(fx.cursors)}` : ''}`);
-          } catch (e) {
-            log(`blue: could not resume polling: ${(e as Error).message}`);
-          }
-          break;
-        case 'kill_green':
-          os.kill(fx.pid, 'SIGKILL');
-          killing = waitGone(os, fx.pid, 2_000);
-          break;
-        case 'stop_green':
-          void stopLater(fx.pid, fx.grace_ms);
-          break;
-        case 'reclaim_socket': {
-          // Green may have renamed its own socket over ours before it died: publish ours again.
-          const old = server;
-          try {
-            server = await listenAt(opts.socketPath, onConnection, true);
-            server.on('error', (e) => log(`blue: listener error: ${e.message}`));
-            old.close();
-            opts.onReclaim?.();
-            log(`blue: took the socket back at ${opts.socketPath}`);
-          } catch (e) {
-            log(`blue: could not take the socket back: ${(e as Error).message}`);
-          }
-          break;
+        break;
+      case 'adopt_green':
+        if (sender) sender.role = 'green';
+        green = sender;
+        break;
+      case 'to_green':
+        green?.conn.send(fx.frame);
+        break;
+      case 'close_green':
+        if (green) {
+          green.conn.close();
+          clients.delete(green);
         }
-        case 'record':
-          try {
-            writeVerdict(opts.home, fx.record);
-          } catch (e) {
-            fx.record.record_error = `could not write the verdict file: ${(e as Error).message}`;
-            log(`blue: ${fx.record.record_error}`);
-          }
-          break;
-        case 'emit':
-          for (const c of clients) if (c.subscribed) c.conn.send({ type: 'EVENT', event: fx.event });
-          break;
-        case 'exit':
-          await shutdown();
-          opts.onComplete();
-          break;
+        green = null;
+        break;
+      case 'drain':
+        drainDone = opts.adapters.pause(fx.deadline_ms).then(
+          async (r) => {
+            // A green that died while blue drained must not get the cursors: its close, or its pid
+            // gone now, is judged first (the drain then ends as failed, whatever raced).
+            await closeJudged;
+            const pid = state.handoff?.green_pid ?? null;
+            dispatch({ type: 'tick', now: os.now(), green_alive: pid === null || os.isAlive(pid) }, null);
+            dispatch({ type: 'drained', now: os.now(), cursors: r.cursors, drained: r.drained, paused_at: r.paused_at }, null);
+          },
+          (e) => log(`blue: drain failed: ${errorMessage(e)}`), // the drain deadline in the machine decides
+        );
+        break;
+      case 'resume':
+        if (killing) await killing;
+        killing = null;
+        // A drain still finishing holds the adapters: start() now would be refused and blue would stay dark.
+        await drainDone;
+        try {
+          await opts.adapters.start(fx.cursors);
+          log(`blue: polling again${fx.cursors ? ` from ${JSON.stringify(fx.cursors)}` : ''}`);
+        } catch (e) {
+          log(`blue: could not resume polling: ${errorMessage(e)}`);
+        }
+        break;
+      case 'kill_green':
+        os.kill(fx.pid, 'SIGKILL');
+        killing = waitGone(os, fx.pid, 2_000);
+        break;
+      case 'stop_green':
+        void stopLater(fx.pid, fx.grace_ms);
+        break;
+      case 'reclaim_socket': {
+        // Green may have renamed its own socket over ours before it died: publish ours again.
+        const old = listener;
+        try {
+          listener = await os.net.listen(opts.socketPath, onConnection, true);
+          void old.close();
+          opts.onReclaim?.();
+          log(`blue: took the socket back at ${opts.socketPath}`);
+        } catch (e) {
+          log(`blue: could not take the socket back: ${errorMessage(e)}`);
+        }
+        break;
       }
+      case 'record': {
+        let error: string | null = null;
+        try {
+          os.files.writeVerdict(opts.home, fx.record);
+        } catch (e) {
+          error = `could not write the verdict file: ${errorMessage(e)}`;
+          log(`blue: ${error}`);
+        }
+        dispatch({ type: 'recorded', now: os.now(), handoff_id: fx.record.handoff_id, error }, null);
+        break;
+      }
+      case 'emit':
+        for (const c of clients) if (c.subscribed) c.conn.send({ type: 'EVENT', event: fx.event });
+        break;
+      case 'check_takeover': {
+        const answered = await servingPid(os, opts.socketPath, token, fx.timeout_ms, 'blue/takeover-check');
+        log(`blue: the socket answers from ${answered === null ? 'no process' : `pid ${answered}`} (green is pid ${fx.pid})`);
+        dispatch({ type: 'takeover_checked', now: os.now(), server_pid: answered }, null);
+        break;
+      }
+      case 'exit':
+        await shutdown();
+        opts.onComplete();
+        break;
     }
   };
 
@@ -201,10 +221,14 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     const now = os.now();
     if (c.role === 'none') {
       if (f.type !== 'HELLO') return void c.conn.close(errorFrame('unauthorized', 'the first frame must be HELLO', f.type, true));
-      const given = digest(f.token);
-      if (!timingSafeEqual(given, tokenDigest)) return void c.conn.close(errorFrame('unauthorized', 'wrong token', 'HELLO', true));
-      if (c.helloTimer) clearTimeout(c.helloTimer);
-      c.helloTimer = null;
+      if (!timingSafeEqual(digest(f.token), tokenDigest)) return void c.conn.close(errorFrame('unauthorized', 'wrong token', 'HELLO', true));
+      c.cancelHello?.();
+      c.cancelHello = null;
+      // The id is checked only once the token was right.
+      if (f.handoff_id !== undefined) {
+        const id = HandoffId.safeParse(f.handoff_id);
+        if (!id.success) return void c.conn.close(errorFrame('bad_frame', `HELLO: handoff_id: ${id.error.issues[0]?.message ?? 'invalid'}`, 'HELLO', true));
+      }
       if (f.role === 'observer') {
         c.role = 'observer';
         c.conn.send({ type: 'WELCOME', server_pid: os.pid, phase: state.phase, release: opts.release, runtime: opts.runtime, versions: [1] });
@@ -216,8 +240,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     if (c.role === 'observer') {
       switch (f.type) {
         case 'RESERVE':
-          dispatch({ type: 'baseline', now, baseline: opts.adapters.baseline() }, c);
-          return dispatch({ type: 'reserve', now, frame: f }, c);
+          dispatch({ type: 'baseline', now, baseline: baselineOf(opts.adapters.replies(), now) }, c);
+          return dispatch({ type: 'reserve', now, frame: f, existing: os.files.verdictState(opts.home, f.handoff_id) }, c);
         case 'STATUS':
           return void c.conn.send(view(state));
         case 'SUBSCRIBE':
@@ -226,7 +250,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         case 'ABORT':
           return dispatch({ type: 'abort', now, handoff_id: f.handoff_id, reason: f.reason }, c);
         default:
-          return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not an observer frame`, f.type, false));
+          return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not an observer frame`, f.type));
       }
     }
     if (c !== green) return void c.conn.close(errorFrame('wrong_phase', 'this green is no longer part of a handoff', f.type, true));
@@ -244,58 +268,60 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       case 'HANDOFF_COMPLETE':
         return dispatch({ type: 'green_complete', now, frame: f }, c);
       default:
-        return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not a green frame`, f.type, false));
+        return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not a green frame`, f.type));
     }
   };
 
-  const onConnection = (socket: Socket): void => {
-    socket.on('error', () => {});
-    if (closed || clients.size >= maxConns) {
-      socket.end(encodeError('too_many', `more than ${maxConns} connections`));
-      setTimeout(() => socket.destroy(), 200).unref();
+  const onConnection = (stream: Duplex): void => {
+    stream.on('error', () => {});
+    if (closed || clients.size >= MAX_CONNECTIONS) {
+      stream.end(encodeFrame(errorFrame('too_many', `more than ${MAX_CONNECTIONS} connections`, undefined, true)));
+      os.after(REFUSED_BOUND_MS, () => stream.destroy());
       return;
     }
-    const c: Client = { conn: null as unknown as FrameConn, role: 'none', subscribed: false, helloTimer: null };
-    c.conn = new FrameConn(socket, (d: Decoded) => {
-      try {
-        if (d.ok) onFrame(c, d.frame);
-        else if (d.fatal) c.conn.close(errorFrame(d.code, d.message, d.frame, true));
-        else c.conn.send(errorFrame(d.code, d.message, d.frame, false));
-      } catch (e) {
-        // Nothing a client sends may take blue down.
-        log(`blue: internal error on a frame: ${(e as Error).message}`);
-        c.conn.close(errorFrame('internal', 'internal error', undefined, true));
-      }
-    });
-    c.helloTimer = setTimeout(() => c.conn.close(errorFrame('timeout', `no HELLO within ${helloMs} ms`, undefined, true)), helloMs);
-    c.helloTimer.unref();
+    const c: Client = { conn: null as unknown as FrameConn, role: 'none', subscribed: false, cancelHello: null };
+    c.conn = new FrameConn(
+      stream,
+      (d: Decoded) => {
+        try {
+          if (d.ok) onFrame(c, d.frame);
+          else if (d.fatal) c.conn.close(errorFrame(d.code, d.message, d.frame, true));
+          else c.conn.send(errorFrame(d.code, d.message, d.frame));
+        } catch (e) {
+          // Nothing a client sends may take blue down.
+          log(`blue: internal error on a frame: ${errorMessage(e)}`);
+          c.conn.close(errorFrame('internal', 'internal error', undefined, true));
+        }
+      },
+      os.after,
+    );
+    c.cancelHello = os.after(helloMs, () => c.conn.close(errorFrame('timeout', `no HELLO within ${formatDuration(helloMs)}`, undefined, true)));
     clients.add(c);
     void c.conn.closedPromise().then(() => {
-      if (c.helloTimer) clearTimeout(c.helloTimer);
+      c.cancelHello?.();
       clients.delete(c);
       if (c === green) {
         green = null;
-        // Effects already decided (a drain that green's ACK started) run out first, so a green that dies
-        // while blue drains is judged the same way however the two race: after the handover.
-        // Until then the ticker must not judge green's pid on its own (it would decide before the drain ends).
+        // Judged at once (a drain under way waits for the judgement before it hands over). Until then
+        // the ticker must not judge green's pid on its own: one crash, one reason.
         judgingClose = true;
-        const pending = effectChain.catch(() => undefined).then(() => drainDone);
-        void pending.then(async () => {
+        closeJudged = (async () => {
           // A crash closes the socket a moment before the pid disappears: look briefly, for a truer reason.
           const pid = state.handoff?.green_pid ?? null;
-          const alive = pid === null ? true : !(await waitGone(os, pid, 50));
+          const alive = pid === null ? true : !(await waitGone(os, pid, CLOSE_PID_LOOK_MS));
           judgingClose = false;
           dispatch({ type: 'green_closed', now: os.now(), green_alive: alive }, null);
-        });
+        })();
       }
     });
   };
 
-  let server: Server = await listenAt(opts.socketPath, onConnection, opts.takeover ?? false);
-  server.on('error', (e) => log(`blue: listener error: ${e.message}`));
+  let listener: PeerListener = await os.net.listen(opts.socketPath, onConnection, opts.takeover ?? false);
   // When green's pid was first seen dead while its connection was still open.
   let deadWhileOpen: number | null = null;
-  const ticker = setInterval(() => {
+  const tick = () => {
+    if (closed) return;
+    cancelTick = os.after(TICK_MS, tick);
     if (!state.handoff) return;
     const pid = state.handoff.green_pid;
     let alive = judgingClose || pid === null ? true : os.isAlive(pid);
@@ -309,17 +335,17 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
       deadWhileOpen = null;
     }
     dispatch({ type: 'tick', now: os.now(), green_alive: alive }, null);
-  }, opts.tickMs ?? 20);
+  };
+  let cancelTick: Cancel = os.after(TICK_MS, tick);
 
   const shutdown = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    clearInterval(ticker);
-    // close() waits for open connections, so end them first.
-    const stopped = new Promise<void>((r) => server.close(() => r()));
+    cancelTick();
+    // Closing waits for open connections, so end them first.
     for (const c of clients) c.conn.close();
     clients.clear();
-    await stopped;
+    await listener.close();
   };
 
   log(`blue: listening on ${opts.socketPath} (pid ${os.pid}, release ${opts.release}, runtime ${opts.runtime})`);
@@ -328,12 +354,4 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     token,
     close: shutdown,
   };
-}
-
-function errorFrame(code: Extract<Outgoing, { type: 'ERROR' }>['code'], message: string, frame: string | undefined, fatal: boolean): Outgoing {
-  return { type: 'ERROR', code, message, fatal, ...(frame ? { frame: frame.slice(0, 64) } : {}) };
-}
-
-function encodeError(code: 'too_many', message: string): string {
-  return JSON.stringify({ v: 1, type: 'ERROR', code, message, fatal: true }) + '\n';
 }

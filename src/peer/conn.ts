@@ -2,16 +2,22 @@ import type { Duplex } from 'node:stream';
 import { encodeFrame, FrameDecoder, type Decoded } from '../protocol/framing.ts';
 import type { Frame, Outgoing } from '../protocol/frames.ts';
 
+/** How long a closing connection may take to flush before it is destroyed. */
+export const CLOSE_BOUND_MS = 1_000;
+
+const realAfter = (ms: number, fn: () => void) => setTimeout(fn, ms).unref();
+
 /** A protocol connection over any byte stream: NDJSON frames in, frames out. */
 export class FrameConn {
   private readonly decoder = new FrameDecoder();
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
 
-  /** Wraps `stream`; `onDecoded` gets every frame or decode error in order. */
+  /** Wraps `stream`; `onDecoded` gets every frame or decode error in order; `after` is the clock that bounds a close. */
   constructor(
     readonly stream: Duplex,
     private readonly onDecoded: (d: Decoded) => void,
+    private readonly after: (ms: number, fn: () => void) => unknown = realAfter,
   ) {
     stream.on('data', (chunk: Buffer) => {
       if (this.closed) return;
@@ -45,7 +51,7 @@ export class FrameConn {
     this.markClosed();
     this.stream.end();
     // A peer that never reads must not keep the connection alive.
-    setTimeout(() => this.stream.destroy(), 1000).unref();
+    this.after(CLOSE_BOUND_MS, () => this.stream.destroy());
   }
 
   /** Destroys the stream at once. */

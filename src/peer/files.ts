@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync, writeSync, unlinkSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync, writeSync, unlinkSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseHandoffId } from '../protocol/ids.ts';
 import { VerdictRecord } from '../protocol/frames.ts';
@@ -81,6 +81,16 @@ export function readVerdict(home: string, id: string): VerdictRecord | null {
   } catch {
     return null;
   }
+}
+
+/** Whether a handoff has a verdict file: none, its verdict, or a file that does not parse. */
+export type VerdictState = VerdictRecord['verdict'] | 'unreadable' | null;
+
+/** Whether handoff `id` has a verdict file under `home`, and which verdict it holds. */
+export function verdictState(home: string, id: string): VerdictState {
+  const path = verdictPath(home, id);
+  if (!existsSync(path)) return null;
+  return readVerdict(home, id)?.verdict ?? 'unreadable';
 }
 
 /** True when `path` exists and is a socket. */

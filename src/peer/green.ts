@@ -1,11 +1,12 @@
-import { createConnection } from 'node:net';
-import { DEFAULT_DEADLINES, type Deadlines } from '../protocol/deadlines.ts';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_DEADLINES, PROBE_MS, type Deadlines } from '../protocol/deadlines.ts';
 import { PROTOCOL_VERSION, type Cursors, type Frame, type VerdictRecord } from '../protocol/frames.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
-import { readToken, readVerdict, writeVerdict } from './files.ts';
-import { realOs, waitGone, type PeerOs } from './os.ts';
-import { socketAnswers } from './listen.ts';
+import { errorMessage } from './error-message.ts';
+import { realOs, sleep, waitGone, type Cancel, type PeerOs } from './os.ts';
+import { servingPid, socketAnswers } from './probe.ts';
+import { formatDuration } from '../protocol/format.ts';
 
 /** Points at which a test or the reference gateway's fault injection can step in. */
 export interface GreenHooks {
@@ -68,7 +69,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   let pausedAt: number | null = null;
   let pollingAt: number | null = null;
 
-  const token = readToken(opts.socketPath);
+  const token = os.files.readToken(opts.socketPath);
   if (!token) return { kind: 'stopped', verdict: 'failed', reason: `no token beside ${opts.socketPath}` };
 
   // Frames arrive into a queue; the flow below takes them with a deadline each.
@@ -87,27 +88,31 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
     if (q) return Promise.resolve(q);
     if (closed) return Promise.resolve('closed');
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
+      const cancel = os.after(ms, () => {
         waiter = null;
         resolve('timeout');
-      }, ms);
+      });
       waiter = (n) => {
-        clearTimeout(t);
+        cancel();
         resolve(n);
       };
     });
   };
 
-  const conn = await connect(opts.socketPath, deadlines.hello_ms).catch((e: Error) => e);
+  const conn = await connect(os, opts.socketPath, deadlines.hello_ms).catch((e: unknown) => new Error(errorMessage(e)));
   let fc: FrameConn | null = null;
   if (conn instanceof Error) {
     log(`green: cannot reach blue at ${opts.socketPath}: ${conn.message}`);
     closed = true;
   } else {
-    fc = new FrameConn(conn, (d) => {
-      if (d.ok) push(d.frame);
-      else log(`green: bad frame from blue: ${d.message}`);
-    });
+    fc = new FrameConn(
+      conn,
+      (d) => {
+        if (d.ok) push(d.frame);
+        else log(`green: bad frame from blue: ${d.message}`);
+      },
+      os.after,
+    );
     void fc.closedPromise().then(() => {
       closed = true;
       push('closed');
@@ -122,13 +127,19 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
 
   // Blue went away without a verdict: serve if it is dead, stand down if it is not.
   const blueGone = async (phase: string): Promise<GreenResult> => {
+    let how = 'exited';
     // A blue that is stopping may take a moment to exit: wait up to the grace period before judging it alive.
     if (bluePid !== null && !(await waitGone(os, bluePid, deadlines.rollback_grace_ms))) {
-      if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
-      return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
+      // Its pid runs (or was reused): blue counts as alive only if the socket still answers from it.
+      const answers = await servingPid(os, opts.socketPath, token, PROBE_MS, `green/${opts.runtime}`);
+      if (answers === bluePid) {
+        if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
+        return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
+      }
+      how = `left the socket (its pid runs, the socket answers from ${answers === null ? 'no process' : `pid ${answers}`})`;
     }
     // Blue's pid unknown: serve only if nothing answers on the socket (a live listener is a blue we cannot see).
-    if (bluePid === null && (await socketAnswers(opts.socketPath))) {
+    if (bluePid === null && (await socketAnswers(os, opts.socketPath, PROBE_MS))) {
       if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
       return stopped('failed', `cannot tell whether blue is alive (no pid) and something listens on ${opts.socketPath}`);
     }
@@ -136,7 +147,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       pollingAt = await opts.adapters.start(null);
       adaptersStarted = true;
     }
-    const reason = `blue${bluePid ? ` (pid ${bluePid})` : ''} exited during ${phase}; green took over`;
+    const reason = `blue${bluePid ? ` (pid ${bluePid})` : ''} ${how} during ${phase}; green took over`;
     timeline.push({ phase: 'taken-over', at: os.now(), note: reason });
     const record: VerdictRecord = {
       v: PROTOCOL_VERSION,
@@ -145,7 +156,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       reason,
       release: opts.release,
       runtime: opts.runtime,
-      blue_pid: bluePid ?? os.pid,
+      blue_pid: bluePid,
       green_pid: os.pid,
       decided_by: 'green',
       decided_at: os.now(),
@@ -154,9 +165,9 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       health: [],
     };
     try {
-      writeVerdict(opts.home, record);
+      os.files.writeVerdict(opts.home, record);
     } catch (e) {
-      record.record_error = `could not write the verdict file: ${(e as Error).message}`;
+      record.record_error = `could not write the verdict file: ${errorMessage(e)}`;
     }
     log(`green: ${reason}`);
     return { kind: 'serving', token, verdict: record, how: 'blue-died', confirm: () => fc?.close() };
@@ -166,7 +177,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   let init: Extract<Frame, { type: 'HANDOFF_INIT' }> | null = null;
   if (fc) {
     const n = await next(deadlines.hello_ms);
-    if (n === 'timeout') return stopped('failed', `blue sent no HANDOFF_INIT within ${deadlines.hello_ms} ms`);
+    if (n === 'timeout') return stopped('failed', `blue sent no HANDOFF_INIT within ${formatDuration(deadlines.hello_ms)}`);
     if (n !== 'closed') {
       if (n.type === 'ERROR') return stopped('failed', `blue refused green: ${n.code}: ${n.message}`);
       if (n.type !== 'HANDOFF_INIT') return stopped('failed', `expected HANDOFF_INIT, got ${n.type}`);
@@ -182,7 +193,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   const t0 = os.now();
   await opts.init();
   // Connections to the platform are part of start-up: open them now, not in the dark window.
-  await opts.adapters.warm?.().catch((e: Error) => log(`green: warming the adapters failed: ${e.message}`));
+  await opts.adapters.warm?.().catch((e: unknown) => log(`green: warming the adapters failed: ${errorMessage(e)}`));
   const initMs = os.now() - t0;
   if (!init) return blueGone('start-up');
   if (closed && queue.length === 0) return blueGone('start-up');
@@ -203,17 +214,26 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   const a = await next(deadlines.drain_ms + deadlines.hello_ms);
   if (a === 'closed') return blueGone('the drain');
   if (a === 'timeout') {
-    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no HANDOFF_ACTIVE within ${deadlines.drain_ms + deadlines.hello_ms} ms` });
+    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no HANDOFF_ACTIVE within ${formatDuration(deadlines.drain_ms + deadlines.hello_ms)}` });
     return stopped('failed', 'blue did not hand over in time');
   }
   if (a.type === 'HANDOFF_ROLLBACK') return stopped('failed', `blue rolled back: ${a.reason}`);
   if (a.type !== 'HANDOFF_ACTIVE') return stopped('failed', `expected HANDOFF_ACTIVE, got ${a.type}`);
   pausedAt = a.paused_at;
-  pollingAt = await opts.adapters.start(a.cursors);
+  try {
+    pollingAt = await opts.adapters.start(a.cursors);
+  } catch (e) {
+    // A cursor of another kind than the adapter of that name, or a platform that refuses: poll nothing, give the cursors back.
+    const reason = `could not start the adapters: ${errorMessage(e)}`;
+    log(`green: ${reason}`);
+    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason });
+    return stopped('rolled-back', reason);
+  }
   adaptersStarted = true;
   timeline.push({ phase: 'active', at: os.now() });
   await hooks.afterActive?.();
-  fc!.send({ type: 'HANDOFF_CONFIRM', handoff_id: id, adapters: opts.adapters.names(), polling_at: pollingAt });
+  const notes = opts.adapters.handoverNotes?.() ?? [];
+  fc!.send({ type: 'HANDOFF_CONFIRM', handoff_id: id, adapters: opts.adapters.names(), polling_at: pollingAt, ...(notes.length > 0 ? { notes } : {}) });
   await hooks.afterConfirm?.();
 
   // 4. The bake: heartbeat until blue decides.
@@ -231,7 +251,12 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       beating = false;
     }
   };
-  const hb = setInterval(() => void beat(), deadlines.heartbeat_ms);
+  let cancelBeat: Cancel = () => {};
+  const every = () => {
+    cancelBeat = os.after(deadlines.heartbeat_ms, every);
+    void beat();
+  };
+  cancelBeat = os.after(deadlines.heartbeat_ms, every);
   try {
     const limit = bakeMs + deadlines.rollback_grace_ms + 30_000;
     const end = os.now() + limit;
@@ -240,13 +265,13 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f === 'closed') return await blueGone('the bake');
       if (f === 'timeout') {
         const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
-        fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no verdict from blue within ${limit} ms`, ...(r ? { cursors: r.cursors } : {}) });
+        fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no verdict from blue within ${formatDuration(limit)}`, ...(r ? { cursors: r.cursors } : {}) });
         return stopped('rolled-back', 'blue gave no verdict in time');
       }
       if (f.type === 'HANDOFF_COMPLETE') {
         timeline.push({ phase: 'complete', at: os.now() });
         await hooks.onComplete?.();
-        const verdict = readVerdict(opts.home, id) ?? fallbackVerdict(opts, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
+        const verdict = os.files.readVerdict(opts.home, id) ?? fallbackVerdict(opts, os.pid, bluePid, f.reason, timeline, pausedAt, pollingAt, os.now());
         const conn = fc!;
         // Blue stays, paused, until this answer: a green that dies before it takes the socket is rolled back.
         const confirm = () => {
@@ -256,8 +281,8 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
         return { kind: 'serving', token, verdict, how: 'complete', confirm };
       }
       if (f.type === 'HANDOFF_ROLLBACK') {
-        const r = await opts.adapters.pause(deadlines.drain_ms).catch((e: Error) => e);
-        const cursors: Cursors = r instanceof Error ? opts.adapters.cursors() : r.cursors;
+        const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
+        const cursors: Cursors = r === null ? opts.adapters.cursors() : r.cursors;
         fc!.send({ type: 'HANDOFF_STOPPED', handoff_id: id, cursors });
         return stopped('rolled-back', f.reason);
       }
@@ -265,12 +290,13 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       if (f.type === 'ERROR') log(`green: blue said ${f.code}: ${f.message}`);
     }
   } finally {
-    clearInterval(hb);
+    cancelBeat();
   }
 }
 
 function fallbackVerdict(
   opts: GreenOptions,
+  greenPid: number,
   bluePid: number | null,
   reason: string,
   timeline: VerdictRecord['timeline'],
@@ -285,8 +311,8 @@ function fallbackVerdict(
     reason,
     release: opts.release,
     runtime: opts.runtime,
-    blue_pid: bluePid ?? 1,
-    green_pid: process.pid,
+    blue_pid: bluePid,
+    green_pid: greenPid,
     decided_by: 'blue',
     decided_at: now,
     dark_window_ms: pausedAt !== null && pollingAt !== null ? Math.max(0, pollingAt - pausedAt) : null,
@@ -296,23 +322,19 @@ function fallbackVerdict(
   };
 }
 
+/** Green's retry interval while the socket is missing or refuses. */
+const CONNECT_RETRY_MS = 100;
+
 /** Connects to the socket, retrying while it is absent or refusing, until `timeoutMs`. */
-function connect(path: string, timeoutMs: number): Promise<import('node:net').Socket> {
-  const end = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = createConnection(path);
-      s.once('connect', () => {
-        s.removeAllListeners('error');
-        s.on('error', () => {});
-        resolve(s);
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        s.destroy();
-        if (Date.now() + 100 < end && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')) setTimeout(attempt, 100);
-        else reject(e);
-      });
-    };
-    attempt();
-  });
+async function connect(os: PeerOs, path: string, timeoutMs: number): Promise<Duplex> {
+  const end = os.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await os.net.connect(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (os.now() + CONNECT_RETRY_MS >= end || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) throw e;
+      await sleep(os, CONNECT_RETRY_MS);
+    }
+  }
 }

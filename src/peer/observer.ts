@@ -3,6 +3,21 @@ import type { z } from 'zod';
 import type { EventFrame, Frame, Reserve, Reserved, State, Welcome, Aborting } from '../protocol/frames.ts';
 import { FrameConn } from './conn.ts';
 
+/** What an observer connection needs from its process: its pid (for HELLO) and a clock for request deadlines. */
+export interface ObserverEnv {
+  pid: number;
+  after(ms: number, fn: () => void): () => void;
+}
+
+const realEnv: ObserverEnv = {
+  pid: process.pid,
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
 export type StateFrame = z.infer<typeof State>;
 export type ObserverEvent = z.infer<typeof EventFrame>['event'];
 
@@ -27,7 +42,10 @@ export class ObserverClient {
   private closeCbs: Array<() => void> = [];
   welcome: z.infer<typeof Welcome> | null = null;
 
-  private constructor(stream: Duplex) {
+  private constructor(
+    stream: Duplex,
+    private readonly env: ObserverEnv,
+  ) {
     this.conn = new FrameConn(stream, (d) => {
       if (!d.ok) return this.fail(new PeerError(d.code, `bad frame from blue: ${d.message}`));
       const f = d.frame;
@@ -42,7 +60,7 @@ export class ObserverClient {
         this.pending = null;
         p.resolve(f);
       }
-    });
+    }, env.after);
     void this.conn.closedPromise().then(() => {
       this.fail(new PeerError('closed', 'the handoff socket closed'));
       for (const cb of this.closeCbs.splice(0)) cb();
@@ -50,10 +68,10 @@ export class ObserverClient {
   }
 
   /** Connects as an observer over `stream` (HELLO with `token`); resolves once WELCOME arrives. */
-  static async open(stream: Duplex, token: string, timeoutMs: number, client = 'hermes-handoff'): Promise<ObserverClient> {
-    const c = new ObserverClient(stream);
+  static async open(stream: Duplex, token: string, timeoutMs: number, client = 'hermes-handoff', env: ObserverEnv = realEnv): Promise<ObserverClient> {
+    const c = new ObserverClient(stream, env);
     try {
-      c.welcome = (await c.request({ type: 'HELLO', role: 'observer', token, pid: process.pid, client }, 'WELCOME', timeoutMs)) as z.infer<typeof Welcome>;
+      c.welcome = (await c.request({ type: 'HELLO', role: 'observer', token, pid: env.pid, client }, 'WELCOME', timeoutMs)) as z.infer<typeof Welcome>;
     } catch (e) {
       c.close();
       throw e;
@@ -102,18 +120,18 @@ export class ObserverClient {
     const run = () =>
       new Promise<Frame>((resolve, reject) => {
         if (this.conn.isClosed) return reject(new PeerError('closed', 'the handoff socket closed'));
-        const timer = setTimeout(() => {
+        const cancel = this.env.after(timeoutMs, () => {
           this.pending = null;
           reject(new PeerError('timeout', `no ${expect} within ${timeoutMs} ms`));
-        }, timeoutMs);
+        });
         this.pending = {
           accept: (f) => f.type === expect,
           resolve: (f) => {
-            clearTimeout(timer);
+            cancel();
             resolve(f);
           },
           reject: (e) => {
-            clearTimeout(timer);
+            cancel();
             reject(e);
           },
         };

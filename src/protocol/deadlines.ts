@@ -25,16 +25,44 @@ export type Deadlines = z.infer<typeof Deadlines>;
 export const Thresholds = z.object({
   /** Largest error rate (errors / handled) a sample may show, 0..1. */
   max_error_rate: z.number().min(0).max(1).default(0.05),
-  /** Green's p99 reply latency may be at most this factor of blue's baseline p99 ... */
+  /** Green's p99 reply latency may be at most this factor of blue's baseline p99 (or of expected_latency_ms without one) ... */
   max_latency_factor: z.number().min(1).default(3),
   /** ... and never counts as a breach below this floor. */
   latency_floor_ms: z.number().nonnegative().default(250),
+  /** The p99 reply latency to expect when blue has no baseline (fewer than BASELINE_MIN_REPLIES replies). */
+  expected_latency_ms: z.number().int().positive().default(5_000),
+  /** A bake that passes with fewer messages than this still promotes, and its reason says there was too little traffic to judge. */
+  min_messages: z.number().int().nonnegative().default(10),
   /** Longest time without a HEALTH frame before green is judged hung. */
   max_heartbeat_age_ms: z.number().int().positive().default(5_000),
   /** How many consecutive breaching samples make a rollback. */
   consecutive: z.number().int().min(1).max(100).default(3),
 });
 export type Thresholds = z.infer<typeof Thresholds>;
+
+/** Why a complete set of deadlines is inconsistent, as `[field, message]`, or null. */
+export function deadlinesIssue(d: Deadlines): [keyof Deadlines, string] | null {
+  // Green's own drain on rollback is bounded by drain_ms: a shorter grace would kill a green that is stopping properly.
+  if (d.rollback_grace_ms < d.drain_ms) return ['rollback_grace_ms', `must be at least drain_ms (${d.drain_ms})`];
+  return null;
+}
+
+/** Deadlines as RESERVE carries them: any subset, consistent once the defaults fill in the rest. */
+export const PartialDeadlines = Deadlines.partial().superRefine((d, ctx) => {
+  const full = Deadlines.safeParse(d);
+  const issue = full.success ? deadlinesIssue(full.data) : null;
+  if (issue) ctx.addIssue({ code: 'custom', path: [issue[0]], message: issue[1] });
+});
+
+// Fixed values of the protocol (not negotiable on the wire); docs/protocol.md section 10 lists them.
+/** Blue's baseline: its replies of the last this many ms ... */
+export const BASELINE_WINDOW_MS = 60_000;
+/** ... when they are at least this many; else its last BASELINE_MAX_REPLIES replies, if at least this many; else none. */
+export const BASELINE_MIN_REPLIES = 20;
+/** The most replies a baseline looks back over. */
+export const BASELINE_MAX_REPLIES = 1_000;
+/** How long blue waits for a WELCOME when it checks green's takeover, and green when it checks whether blue still serves. */
+export const PROBE_MS = 2_000;
 
 /** The defaults of every deadline. */
 export const DEFAULT_DEADLINES: Deadlines = Deadlines.parse({});

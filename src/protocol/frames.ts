@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { HandoffId } from './ids.ts';
-import { Deadlines, Thresholds } from './deadlines.ts';
+import { Deadlines, PartialDeadlines, Thresholds } from './deadlines.ts';
+import { AdapterName, Cursors } from './cursors.ts';
+import { chars } from './chars.ts';
+
+export { Cursors };
 
 /** The protocol version this code speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -8,13 +12,10 @@ export const PROTOCOL_VERSION = 1;
 const V = z.number().int().min(1);
 const Pid = z.number().int().positive();
 const Ms = z.number().int().nonnegative();
-const Text = z.string().max(4096);
-const Release = z.string().min(1).max(200);
-const Runtime = z.string().min(1).max(64);
+const Text = chars(4096);
+const Release = chars(200, 1);
+const Runtime = chars(64, 1);
 
-/** Where each adapter stands on its platform: the next offset to read. */
-export const Cursors = z.record(z.string().min(1).max(64), z.union([z.number().int(), z.string().max(256)]));
-export type Cursors = z.infer<typeof Cursors>;
 
 export const Phase = z.enum(['idle', 'reserved', 'init', 'draining', 'active', 'baking', 'rolling-back', 'complete']);
 export type Phase = z.infer<typeof Phase>;
@@ -30,13 +31,14 @@ export const ErrorCode = z.enum([
   'timeout', // a deadline passed (HELLO not sent in time, and so on): the connection is closed
   'too_many', // too many connections at once: the connection is closed
   'internal', // a fault in blue that did not stop it
+  'exists', // RESERVE of a handoff id that already has a verdict: mint a new id
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const Verdict = z.enum(['promoted', 'rolled-back', 'failed']);
 export type Verdict = z.infer<typeof Verdict>;
 
-export const TimelineEntry = z.object({ phase: z.string().max(64), at: Ms, note: Text.optional() });
+export const TimelineEntry = z.object({ phase: chars(64), at: Ms, note: Text.optional() });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
 export const HealthSample = z.object({
@@ -57,7 +59,8 @@ export const VerdictRecord = z.object({
   reason: Text,
   release: Release,
   runtime: Runtime,
-  blue_pid: Pid,
+  /** Null when the decider never learned it (green deciding alone, blue's pid unknown). */
+  blue_pid: Pid.nullable(),
   green_pid: Pid.nullable(),
   decided_by: z.enum(['blue', 'green']),
   decided_at: Ms,
@@ -75,10 +78,11 @@ const frame = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 // --- any client -> blue
 export const Hello = frame('HELLO', {
   role: z.enum(['green', 'observer']),
-  token: z.string().min(1).max(512),
+  token: chars(512, 1),
   pid: Pid,
-  handoff_id: HandoffId.optional(),
-  client: z.string().max(128).optional(),
+  /** Checked as a HandoffId only after the token (a wrong token is refused before anything else). */
+  handoff_id: chars(1024).optional(),
+  client: chars(128).optional(),
 });
 // --- blue -> client
 export const Welcome = frame('WELCOME', {
@@ -92,7 +96,7 @@ export const ErrorFrame = frame('ERROR', {
   code: ErrorCode,
   message: Text,
   /** The type of the frame that caused it, where known. */
-  frame: z.string().max(64).optional(),
+  frame: chars(64).optional(),
   /** True when the sender closes the connection after this frame. */
   fatal: z.boolean(),
 });
@@ -104,7 +108,7 @@ export const Reserve = frame('RESERVE', {
   runtime: Runtime,
   bake_ms: Ms,
   thresholds: Thresholds.partial().optional(),
-  deadlines: Deadlines.partial().optional(),
+  deadlines: PartialDeadlines.optional(),
 });
 export const Status = frame('STATUS', {});
 export const Subscribe = frame('SUBSCRIBE', {});
@@ -151,7 +155,7 @@ export const HandoffInit = frame('HANDOFF_INIT', {
   blue_pid: Pid,
   release: Release,
   runtime: Runtime,
-  store: z.object({ path: z.string().max(4096), schema: z.number().int().nonnegative() }),
+  store: z.object({ path: chars(4096), schema: z.number().int().nonnegative() }),
   bake_ms: Ms,
   deadlines: Deadlines,
 });
@@ -171,9 +175,11 @@ export const HandoffActive = frame('HANDOFF_ACTIVE', {
 });
 export const HandoffConfirm = frame('HANDOFF_CONFIRM', {
   handoff_id: HandoffId,
-  adapters: z.array(z.string().max(64)).max(64),
-  /** When green's first poll went out: paused_at..polling_at is the dark window. */
+  adapters: z.array(AdapterName).max(64),
+  /** When the first poll of every adapter had gone out (the latest of them): paused_at..polling_at is the dark window. */
   polling_at: Ms,
+  /** What blue should know about the takeover (a Discord session green had to identify afresh): into the timeline and the promotion's reason. */
+  notes: z.array(chars(1024)).max(8).optional(),
 });
 export const Health = frame('HEALTH', {
   handoff_id: HandoffId,

@@ -30,7 +30,11 @@ export function decodeLine(bytes: Uint8Array): Decoded {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A number literal too large for a double (1e400, 400 digits) is not a number of this protocol.
+    value = JSON.parse(text, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError('not finite');
+      return v;
+    });
   } catch {
     return { ok: false, code: 'bad_frame', message: 'line is not valid JSON', fatal: true };
   }

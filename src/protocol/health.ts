@@ -1,11 +1,27 @@
 import type { HealthSample } from './frames.ts';
-import type { Thresholds } from './deadlines.ts';
+import { BASELINE_MAX_REPLIES, BASELINE_MIN_REPLIES, BASELINE_WINDOW_MS, type Thresholds } from './deadlines.ts';
+import { formatDuration, formatNumber, formatPercent, plural } from './format.ts';
 
-/** Blue's own recent behaviour, which green's samples are compared with. */
-export interface Baseline {
-  error_rate: number;
-  latency_p99_ms: number;
+/**
+ * One reply a gateway sent: `latency_ms` runs from the moment the gateway read the message from the
+ * platform (the poll or dispatch that carried it arrived) to the moment the platform accepted the
+ * reply, which is `at` (epoch ms).
+ */
+export interface Reply {
+  at: number;
+  latency_ms: number;
+  error: boolean;
 }
+
+/** Blue's own recent p99 reply latency, which green's samples are compared with; null when blue has too few replies to tell. */
+export interface Baseline {
+  latency_p99_ms: number | null;
+  /** How many replies the baseline was taken over (when null: how many blue had). */
+  replies: number;
+}
+
+/** The baseline of a blue that has answered nothing. */
+export const NO_BASELINE: Baseline = { latency_p99_ms: null, replies: 0 };
 
 /** Consecutive breaching samples so far, by kind. */
 export interface Breaches {
@@ -19,30 +35,39 @@ export interface Judgement {
   reason: string | null;
 }
 
-/** `x` with at most `digits` decimals and no trailing zeros. */
-const num = (x: number, digits: number) => String(+x.toFixed(digits));
-
-/** A fraction as a percentage, with more decimals while it would read the same as `other`. */
-function pct(x: number, other?: number): string {
-  let d = 1;
-  while (d < 4 && other !== undefined && x !== other && num(x * 100, d) === num(other * 100, d)) d++;
-  return `${num(x * 100, d)}%`;
+/** The p-th percentile (0..100) of `values` by nearest rank (sorted ascending, the ceil(p/100 x n)-th); 0 when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-/** Milliseconds rounded, with a decimal while it would read the same as `other`. */
-const ms = (x: number, other?: number) => (other !== undefined && x !== other && Math.round(x) === Math.round(other) ? num(x, 1) : String(Math.round(x)));
+/**
+ * Blue's baseline from its replies (oldest first, the last BASELINE_MAX_REPLIES or more): the p99 of
+ * those of the last minute when there are at least BASELINE_MIN_REPLIES, else of the last
+ * BASELINE_MAX_REPLIES when there are that many, else none.
+ */
+export function baselineOf(replies: readonly Reply[], now: number): Baseline {
+  const last = replies.slice(-BASELINE_MAX_REPLIES);
+  const recent = last.filter((r) => r.at >= now - BASELINE_WINDOW_MS);
+  const over = recent.length >= BASELINE_MIN_REPLIES ? recent : last.length >= BASELINE_MIN_REPLIES ? last : null;
+  if (!over) return { latency_p99_ms: null, replies: last.length };
+  return { latency_p99_ms: percentile(over.map((r) => r.latency_ms), 99), replies: over.length };
+}
 
 /** A sample's error rate, 0..1. A peer that counts errors apart from what it handled can report more errors than messages. */
-const errorRate = (s: HealthSample) => (s.errors === 0 ? 0 : s.errors / Math.max(s.handled, s.errors));
+const errorRate = (s: Pick<HealthSample, 'handled' | 'errors'>) => (s.errors === 0 ? 0 : s.errors / Math.max(s.handled, s.errors));
 
 /** The latency above which a green sample breaches, in ms. */
 export function latencyLimit(baseline: Baseline, t: Thresholds): number {
-  return Math.max(baseline.latency_p99_ms * t.max_latency_factor, t.latency_floor_ms);
+  return Math.max((baseline.latency_p99_ms ?? t.expected_latency_ms) * t.max_latency_factor, t.latency_floor_ms);
 }
 
 /**
  * Judges one HEALTH sample against blue's baseline; pure. Idle samples (nothing handled, no errors)
- * reset nothing and breach nothing; errors with nothing handled are a 100% error rate.
+ * reset nothing and breach nothing, so quiet minutes between bad ones cannot hide a failing green;
+ * errors with nothing handled are a 100% error rate.
  */
 export function judgeSample(sample: HealthSample, baseline: Baseline, t: Thresholds, prev: Breaches): Judgement {
   if (sample.handled === 0 && sample.errors === 0) return { breaches: prev, reason: null };
@@ -55,24 +80,36 @@ export function judgeSample(sample: HealthSample, baseline: Baseline, t: Thresho
   const n = t.consecutive;
   const samples = n === 1 ? '1 sample' : `${n} consecutive samples`;
   if (breaches.error >= n) {
-    return { breaches, reason: `error rate ${pct(rate, t.max_error_rate)} > ${pct(t.max_error_rate)} in ${samples}` };
+    return { breaches, reason: `error rate ${formatPercent(rate, t.max_error_rate)} > ${formatPercent(t.max_error_rate)} in ${samples}` };
   }
   if (breaches.latency >= n) {
-    const p99 = sample.latency_p99_ms;
+    const factor = `${formatNumber(t.max_latency_factor, 2)}x`;
+    const base =
+      baseline.latency_p99_ms === null
+        ? `${factor} expected ${formatDuration(t.expected_latency_ms)}, no baseline: blue answered ${plural(baseline.replies, 'message')}`
+        : `${factor} blue's ${formatDuration(baseline.latency_p99_ms)}`;
     return {
       breaches,
-      reason: `p99 reply latency ${ms(p99, limit)} ms > ${ms(limit)} ms (${num(t.max_latency_factor, 2)}x blue's ${ms(baseline.latency_p99_ms)} ms, floor ${ms(t.latency_floor_ms)} ms) in ${samples}`,
+      reason: `p99 reply latency ${formatDuration(sample.latency_p99_ms, limit)} > ${formatDuration(limit)} (${base}, floor ${formatDuration(t.latency_floor_ms)}) in ${samples}`,
     };
   }
   return { breaches, reason: null };
 }
 
-/** A one-line account of green's health over the bake, for the promotion reason. */
+/** A one-line account of green's health over the bake. */
 export function summariseHealth(samples: readonly HealthSample[]): string {
   const handled = samples.reduce((a, s) => a + s.handled, 0);
   const errors = samples.reduce((a, s) => a + s.errors, 0);
   const p99 = samples.reduce((a, s) => Math.max(a, s.latency_p99_ms), 0);
-  const rate = errors === 0 ? 0 : errors / Math.max(handled, errors);
-  const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
-  return `${n(samples.length, 'heartbeat')}, ${n(handled, 'message')}, error rate ${pct(rate)}, worst p99 ${Math.round(p99)} ms`;
+  return `${plural(samples.length, 'heartbeat')}, ${plural(handled, 'message')}, error rate ${formatPercent(errorRate({ handled, errors }))}, worst p99 ${formatDuration(p99)}`;
+}
+
+/** The reason of a promotion: the bake passed, judged or with too little traffic to judge; `notes` (green's, from CONFIRM) follow. */
+export function promotionReason(bakeMs: number, samples: readonly HealthSample[], t: Thresholds, notes: readonly string[] = []): string {
+  const handled = samples.reduce((a, s) => a + s.handled, 0);
+  const head =
+    handled < t.min_messages
+      ? `bake of ${formatDuration(bakeMs)} passed with too little traffic to judge: ${plural(samples.length, 'heartbeat')}, ${plural(handled, 'message')} (fewer than ${t.min_messages})`
+      : `bake of ${formatDuration(bakeMs)} passed: ${summariseHealth(samples)}`;
+  return [head, ...notes].join('; ');
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Deadlines, Thresholds } from './deadlines.ts';
+import { Deadlines, deadlinesIssue, PROBE_MS, Thresholds } from './deadlines.ts';
 import {
   PROTOCOL_VERSION,
   type Cursors,
@@ -17,9 +17,11 @@ import {
   type HandoffStopped,
   type HandoffComplete,
 } from './frames.ts';
-import { judgeSample, summariseHealth, type Baseline, type Breaches } from './health.ts';
+import { judgeSample, NO_BASELINE, promotionReason, type Baseline, type Breaches } from './health.ts';
+import { formatDuration } from './format.ts';
 import { MAX_LINE_BYTES } from './framing.ts';
 import { clip as clipTo } from './clip.ts';
+import { errorFrame } from './errors.ts';
 
 /** Who blue is: fixed for the life of the process. */
 export interface BlueSelf {
@@ -40,7 +42,9 @@ export interface HandoffCtx {
   deadlines: Deadlines;
   started_at: number;
   green_pid: number | null;
-  handed_over: boolean;
+  /** The cursors HANDOFF_ACTIVE carried; null until blue handed over. */
+  handed: Cursors | null;
+  /** The latest cursors blue knows: the handed ones, then green's. */
   cursors: Cursors | null;
   paused_at: number | null;
   polling_at: number | null;
@@ -50,8 +54,12 @@ export interface HandoffCtx {
   health: HealthSample[];
   timeline: TimelineEntry[];
   rollback_reason: string | null;
+  /** Green's notes from HANDOFF_CONFIRM, for the promotion's reason. */
+  notes: string[];
   /** The promoted verdict, written and sent with COMPLETE, final once green answers that it owns the socket. */
   pending: VerdictRecord | null;
+  /** Green answered HANDOFF_COMPLETE; blue is checking who answers on the socket. */
+  verifying: boolean;
 }
 
 export interface BlueState {
@@ -62,13 +70,16 @@ export interface BlueState {
   baseline: Baseline;
   handoff: HandoffCtx | null;
   last_verdict: VerdictRecord | null;
+  /** Records sent to be written whose outcome (a `recorded` event) has not come back yet, oldest first. */
+  unrecorded: VerdictRecord[];
 }
 
 type Infer<T extends z.ZodType> = z.infer<T>;
 
 /** Everything that can happen to blue, as seen by its one loop. */
 export type BlueEvent =
-  | { type: 'reserve'; now: number; frame: Infer<typeof Reserve> }
+  /** `existing`: what handoff `frame.handoff_id`'s verdict file holds (its verdict, `unreadable`), or null when there is none. */
+  | { type: 'reserve'; now: number; frame: Infer<typeof Reserve>; existing: string | null }
   | { type: 'green_hello'; now: number; handoff_id: string; pid: number }
   | { type: 'ack'; now: number; frame: Infer<typeof HandoffAck> }
   | { type: 'drained'; now: number; cursors: Cursors; drained: number; paused_at: number }
@@ -80,6 +91,10 @@ export type BlueEvent =
   | { type: 'green_closed'; now: number; green_alive: boolean }
   | { type: 'abort'; now: number; handoff_id: string; reason: string }
   | { type: 'baseline'; now: number; baseline: Baseline }
+  /** The outcome of a `record` effect: `error` says why the verdict file could not be written. */
+  | { type: 'recorded'; now: number; handoff_id: string; error: string | null }
+  /** The outcome of `check_takeover`: the pid whose WELCOME answered on the socket, or null when none did. */
+  | { type: 'takeover_checked'; now: number; server_pid: number | null }
   | { type: 'tick'; now: number; green_alive: boolean };
 
 /** What the loop must do after a step; the machine itself does nothing. */
@@ -89,14 +104,15 @@ export type BlueEffect =
   | { kind: 'to_green'; frame: Outgoing }
   | { kind: 'adopt_green' } // the connection that sent the event is green's from now on
   | { kind: 'close_green' }
-  | { kind: 'drain' } // finish in-flight work, pause adapters, then report 'drained'
+  | { kind: 'drain'; deadline_ms: number } // finish in-flight work and pause adapters within deadline_ms, then report 'drained'
   | { kind: 'resume'; cursors: Cursors | null } // poll again, from these cursors when given
   | { kind: 'stop_green'; pid: number; grace_ms: number } // SIGTERM after grace if still alive, then SIGKILL
   | { kind: 'kill_green'; pid: number } // SIGKILL now and wait until it is gone
   | { kind: 'reclaim_socket' } // bind a fresh path and rename it over the socket again (green may have taken it)
-  | { kind: 'record'; record: VerdictRecord } // write the verdict file
+  | { kind: 'record'; record: VerdictRecord } // write the verdict file, then report 'recorded'
   | { kind: 'emit'; event: Extract<Outgoing, { type: 'EVENT' }>['event'] }
-  | { kind: 'exit' }; // COMPLETE was sent: blue leaves
+  | { kind: 'check_takeover'; pid: number; timeout_ms: number } // connect as an observer, then report 'takeover_checked'
+  | { kind: 'exit' }; // the promotion is final: stop listening and leave
 
 export interface Step {
   state: BlueState;
@@ -105,11 +121,8 @@ export interface Step {
 
 /** The state of a blue that has just started serving. */
 export function initialState(self: BlueSelf, last: VerdictRecord | null = null): BlueState {
-  return { phase: 'idle', deadline: null, self, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: last };
+  return { phase: 'idle', deadline: null, self, baseline: NO_BASELINE, handoff: null, last_verdict: last, unrecorded: [] };
 }
-
-/** A duration as people read it, never rounded to something it is not: "30 s", "2.5 s", "300 ms", "5013 ms". */
-const secs = (ms: number) => (ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`);
 
 /** Longest reason or note the machine writes; what peers send may be longer, frames must stay valid. */
 const MAX_REASON = 1024;
@@ -138,13 +151,6 @@ function fitRecord(r: VerdictRecord): VerdictRecord {
   const rest = jsonBytes({ ...r, health: [] });
   return { ...r, health: thin(r.health, Math.max(0, RECORD_BYTES - rest)) };
 }
-const err = (code: Extract<Outgoing, { type: 'ERROR' }>['code'], message: string, frame: string, fatal = false): Outgoing => ({
-  type: 'ERROR',
-  code,
-  message,
-  frame,
-  fatal,
-});
 
 /** The handoff state machine of blue: (state, event) -> (state, effects). Pure; never throws on any event. */
 export function step(state: BlueState, ev: BlueEvent): Step {
@@ -168,6 +174,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     const ho = s.handoff!;
     const phase = verdict === 'promoted' ? 'complete' : 'idle';
     enter(phase, null, `${verdict}: ${reason}`);
+    // The dark window ends with the next poller's first poll: green's, or blue's own resume when green never confirmed.
+    const end = ho.polling_at ?? (ho.handed !== null && verdict !== 'promoted' ? ev.now : null);
     const record: VerdictRecord = fitRecord({
       v: PROTOCOL_VERSION,
       handoff_id: ho.id,
@@ -179,18 +187,20 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       green_pid: ho.green_pid,
       decided_by: 'blue',
       decided_at: ev.now,
-      dark_window_ms: ho.paused_at !== null && ho.polling_at !== null ? Math.max(0, ho.polling_at - ho.paused_at) : null,
+      dark_window_ms: ho.paused_at !== null && end !== null ? Math.max(0, end - ho.paused_at) : null,
       timeline: ho.timeline.slice(-256),
       health: ho.health.slice(-4096),
     });
+    s.unrecorded = [...s.unrecorded, record];
     if (verdict === 'promoted') {
       // Not final yet: blue stays, paused, until green answers that it owns the socket (or is gone).
       ho.pending = record;
       s.deadline = ev.now + ho.deadlines.takeover_ms;
       fx.push({ kind: 'record', record }, { kind: 'to_green', frame: { type: 'HANDOFF_COMPLETE', handoff_id: ho.id, reason } });
     } else {
+      // EVENT verdict waits for the write's outcome, so it carries record_error when there is one.
       s.last_verdict = record;
-      fx.push({ kind: 'record', record }, { kind: 'emit', event: { kind: 'verdict', record } });
+      fx.push({ kind: 'record', record });
       s.handoff = null;
     }
   };
@@ -221,27 +231,46 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     decide('rolled-back', extra ? `${reason}; ${extra}` : reason);
   };
 
+  // After COMPLETE: green is gone or is not serving. Kill it if need be, take the socket back, serve again.
+  const takeBack = (reason: string, kill: boolean) => {
+    const ho = s.handoff!;
+    if (kill && ho.green_pid !== null) fx.push({ kind: 'kill_green', pid: ho.green_pid });
+    fx.push({ kind: 'close_green' }, { kind: 'reclaim_socket' }, { kind: 'resume', cursors: ho.cursors });
+    ho.pending = null;
+    ho.verifying = false;
+    decide('rolled-back', reason);
+  };
+
   switch (ev.type) {
     case 'baseline':
       // Only between handoffs: a refused RESERVE must not move the yardstick of the bake under way.
       if (s.phase === 'idle') s.baseline = ev.baseline;
       return { state: s, effects: fx };
 
+    case 'recorded':
+      return recorded(s, fx, ev.handoff_id, ev.error);
+
     case 'reserve': {
       const f = ev.frame;
-      if (s.phase !== 'idle' || h) {
-        const what = h ? `handoff ${h.id} is ${s.phase}` : `blue is ${s.phase}`;
-        fx.push({ kind: 'reply', frame: err('busy', `${what}; one handoff at a time`, 'RESERVE') });
-        return { state: s, effects: fx };
-      }
       // The frame was validated on the wire; an event built by hand may not have been, and step never throws.
       const dl = Deadlines.safeParse(f.deadlines ?? {});
       const th = Thresholds.safeParse(f.thresholds ?? {});
-      if (!dl.success || !th.success) {
-        const bad = !dl.success ? { what: 'deadlines', issue: dl.error.issues[0] } : { what: 'thresholds', issue: th.error?.issues[0] };
-        const issue = bad.issue;
-        const where = `${bad.what}.${issue?.path.join('.') ?? ''}`;
-        fx.push({ kind: 'reply_close', frame: err('bad_frame', clip(`RESERVE: ${where}: ${issue?.message ?? 'invalid'}`), 'RESERVE', true) });
+      const inconsistent = dl.success ? deadlinesIssue(dl.data) : null;
+      if (!dl.success || !th.success || inconsistent) {
+        const issue = !dl.success ? dl.error.issues[0] : !th.success ? th.error.issues[0] : undefined;
+        const where = inconsistent ? `deadlines.${inconsistent[0]}: ${inconsistent[1]}` : `${!dl.success ? 'deadlines' : 'thresholds'}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
+        fx.push({ kind: 'reply_close', frame: errorFrame('bad_frame', `RESERVE: ${where}`, 'RESERVE', true) });
+        return { state: s, effects: fx };
+      }
+      if (s.phase !== 'idle' || h) {
+        const what = h ? `handoff ${h.id} is ${s.phase}` : `blue is ${s.phase}`;
+        fx.push({ kind: 'reply', frame: errorFrame('busy', `${what}; one handoff at a time`, 'RESERVE') });
+        return { state: s, effects: fx };
+      }
+      const known = [s.last_verdict, ...s.unrecorded].find((r) => r?.handoff_id === f.handoff_id);
+      const existing = ev.existing ?? known?.verdict ?? null;
+      if (existing !== null) {
+        fx.push({ kind: 'reply', frame: errorFrame('exists', `handoff ${f.handoff_id} already has a verdict (${existing}); mint a new id`, 'RESERVE') });
         return { state: s, effects: fx };
       }
       const deadlines = dl.data;
@@ -255,7 +284,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         deadlines,
         started_at: ev.now,
         green_pid: null,
-        handed_over: false,
+        handed: null,
         cursors: null,
         paused_at: null,
         polling_at: null,
@@ -265,7 +294,9 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         health: [],
         timeline: [],
         rollback_reason: null,
+        notes: [],
         pending: null,
+        verifying: false,
       };
       enter('reserved', ev.now + deadlines.claim_ms, `release ${f.release}, runtime ${f.runtime}`);
       fx.push({ kind: 'reply', frame: { type: 'RESERVED', handoff_id: f.handoff_id, expires_at: ev.now + deadlines.claim_ms, thresholds, deadlines } });
@@ -275,7 +306,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     case 'green_hello': {
       if (s.phase !== 'reserved' || !h || h.id !== ev.handoff_id) {
         const why = !h ? 'no handoff is reserved' : h.id !== ev.handoff_id ? `no reservation for handoff ${ev.handoff_id}` : `handoff ${h.id} is already claimed (${s.phase})`;
-        fx.push({ kind: 'reply_close', frame: err('busy', why, 'HELLO', true) });
+        fx.push({ kind: 'reply_close', frame: errorFrame('busy', why, 'HELLO', true) });
         return { state: s, effects: fx };
       }
       h.green_pid = ev.pid;
@@ -305,10 +336,12 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         failBeforeHandover(`green reports release ${f.release}, expected ${h.release}`, false);
       } else if (f.runtime !== h.runtime) {
         failBeforeHandover(`green reports runtime ${f.runtime}, expected ${h.runtime}`, false);
+      } else if (f.store_schema !== s.self.store_schema) {
+        failBeforeHandover(`green reads store schema ${f.store_schema}; blue's store is schema ${s.self.store_schema}`, false);
       } else {
         h.green_pid = f.pid;
-        enter('draining', ev.now + h.deadlines.drain_ms, `green ready after ${f.init_ms} ms`);
-        fx.push({ kind: 'drain' });
+        enter('draining', ev.now + h.deadlines.drain_ms, `green ready after ${formatDuration(f.init_ms)}`);
+        fx.push({ kind: 'drain', deadline_ms: h.deadlines.drain_ms });
       }
       return { state: s, effects: fx };
     }
@@ -316,8 +349,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     case 'drained': {
       if (!h || s.phase !== 'draining') return { state: s, effects: fx }; // late: the drain was abandoned
       h.cursors = ev.cursors;
+      h.handed = ev.cursors;
       h.paused_at = ev.paused_at;
-      h.handed_over = true;
       fx.push({ kind: 'to_green', frame: { type: 'HANDOFF_ACTIVE', handoff_id: h.id, cursors: ev.cursors, drained: ev.drained, paused_at: ev.paused_at } });
       enter('active', ev.now + h.deadlines.confirm_ms, `${ev.drained} in-flight finished`);
       return { state: s, effects: fx };
@@ -326,11 +359,21 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     case 'confirm': {
       if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_CONFIRM', ev.frame.handoff_id);
       if (!h || s.phase !== 'active') return wrongPhase(s, fx, 'HANDOFF_CONFIRM');
-      h.polling_at = ev.frame.polling_at;
+      const f = ev.frame;
+      h.polling_at = f.polling_at;
       h.bake_started_at = ev.now;
       h.last_heartbeat_at = ev.now;
-      const dark = h.paused_at !== null ? ` after a ${Math.max(0, ev.frame.polling_at - h.paused_at)} ms dark window` : '';
-      enter('baking', ev.now + h.bake_ms, `green polling${dark}`);
+      h.notes = (f.notes ?? []).map(clip);
+      const handed = Object.keys(h.handed ?? {});
+      const missing = handed.filter((n) => !f.adapters.includes(n));
+      if (missing.length > 0) {
+        beginRollback(`green did not start ${missing.length === 1 ? 'adapter' : 'adapters'} ${missing.join(', ')} handed over in HANDOFF_ACTIVE`);
+        return { state: s, effects: fx };
+      }
+      const extra = f.adapters.filter((n) => !handed.includes(n));
+      const dark = h.paused_at !== null ? ` after a ${formatDuration(Math.max(0, f.polling_at - h.paused_at))} dark window` : '';
+      const also = extra.length > 0 ? `; green also started ${extra.join(', ')}` : '';
+      enter('baking', ev.now + h.bake_ms, [`green polling${dark}${also}`, ...h.notes].join('; '));
       return { state: s, effects: fx };
     }
 
@@ -346,7 +389,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       h.breaches = j.breaches;
       if (j.reason) beginRollback(j.reason);
       // The bake is over and this heartbeat proves green alive now: promote.
-      else if (s.deadline !== null && ev.now >= s.deadline) decide('promoted', `bake of ${secs(h.bake_ms)} passed: ${summariseHealth(h.health)}`);
+      else if (s.deadline !== null && ev.now >= s.deadline) decide('promoted', promotionReason(h.bake_ms, h.health, h.thresholds, h.notes));
       return { state: s, effects: fx };
     }
 
@@ -355,7 +398,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       if (!h || !['init', 'draining', 'active', 'baking', 'rolling-back'].includes(s.phase)) return wrongPhase(s, fx, 'HANDOFF_ROLLBACK');
       const reason = `green rolled back: ${ev.frame.reason}`;
       if (h.green_pid !== null) fx.push({ kind: 'stop_green', pid: h.green_pid, grace_ms: h.deadlines.rollback_grace_ms });
-      if (!h.handed_over) {
+      if (h.handed === null) {
         fx.push({ kind: 'close_green' });
         if (s.phase === 'draining') fx.push({ kind: 'resume', cursors: null });
         decide('failed', reason);
@@ -368,13 +411,27 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'green_complete': {
       if (h && ev.frame.handoff_id !== h.id) return unknownHandoff(s, fx, 'HANDOFF_COMPLETE', ev.frame.handoff_id);
-      if (!h || s.phase !== 'complete' || !h.pending) return wrongPhase(s, fx, 'HANDOFF_COMPLETE');
-      // Green owns the socket and serves: the promotion is final and blue leaves.
-      const record = h.pending;
-      s.last_verdict = record;
-      s.deadline = null;
-      h.pending = null;
-      fx.push({ kind: 'emit', event: { kind: 'verdict', record } }, { kind: 'close_green' }, { kind: 'exit' });
+      if (!h || s.phase !== 'complete' || !h.pending || h.verifying || h.green_pid === null) return wrongPhase(s, fx, 'HANDOFF_COMPLETE');
+      // Green says it owns the socket: see for ourselves before leaving (nothing may be listening otherwise).
+      h.verifying = true;
+      fx.push({ kind: 'check_takeover', pid: h.green_pid, timeout_ms: PROBE_MS });
+      return { state: s, effects: fx };
+    }
+
+    case 'takeover_checked': {
+      if (!h || s.phase !== 'complete' || !h.verifying || !h.pending) return { state: s, effects: fx };
+      h.verifying = false;
+      if (ev.server_pid !== null && ev.server_pid === h.green_pid) {
+        // Green serves on the socket: the promotion is final and blue leaves.
+        const record = h.pending;
+        s.last_verdict = record;
+        s.deadline = null;
+        h.pending = null;
+        fx.push({ kind: 'emit', event: { kind: 'verdict', record } }, { kind: 'close_green' }, { kind: 'exit' });
+        return { state: s, effects: fx };
+      }
+      const who = ev.server_pid === null ? 'no process' : `pid ${ev.server_pid}${ev.server_pid === s.self.pid ? ' (blue)' : ''}`;
+      takeBack(`green (pid ${h.green_pid}) answered HANDOFF_COMPLETE but the socket answers from ${who}`, true);
       return { state: s, effects: fx };
     }
 
@@ -388,19 +445,19 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'green_closed': {
       if (!h) return { state: s, effects: fx };
+      // One reason per crash whatever wins the race: by whether green's pid is gone when blue judges.
+      const how = (closed: string) => `green (pid ${h.green_pid}) ${ev.green_alive ? closed : 'exited'}`;
       switch (s.phase) {
         case 'init':
-          failBeforeHandover(`green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the connection' : 'exited'} before HANDOFF_ACK`, false);
+          failBeforeHandover(`${how('closed the connection')} before HANDOFF_ACK`, false);
           break;
         case 'draining':
-          failBeforeHandover(`green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the connection' : 'exited'} while blue was draining`, true);
+          failBeforeHandover(`${how('closed the connection')} while blue was draining`, true);
           break;
         case 'active':
         case 'baking':
           // Green may still be polling: wait (bounded) until its pid is gone, then resume.
-          beginRollback(
-            `green (pid ${h.green_pid}) ${ev.green_alive ? 'closed the handoff connection' : 'exited'} during ${s.phase === 'active' ? 'the handover' : 'the bake'}`,
-          );
+          beginRollback(`${how('closed the handoff connection')} during ${s.phase === 'active' ? 'the handover' : 'the bake'}`);
           break;
         default:
           break;
@@ -410,7 +467,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'abort': {
       if (!h || h.id !== ev.handoff_id) {
-        fx.push({ kind: 'reply', frame: err('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
+        fx.push({ kind: 'reply', frame: errorFrame('unknown_handoff', h ? `the current handoff is ${h.id}` : 'no handoff is under way', 'ABORT') });
         return { state: s, effects: fx };
       }
       if (s.phase === 'complete') return wrongPhase(s, fx, 'ABORT');
@@ -424,16 +481,16 @@ export function step(state: BlueState, ev: BlueEvent): Step {
     }
 
     case 'tick':
-      return tick(s, fx, ev.now, ev.green_alive, { enter, decide, failBeforeHandover, beginRollback, finishRollback });
+      return tick(s, fx, ev.now, ev.green_alive, { decide, failBeforeHandover, beginRollback, finishRollback, takeBack });
   }
 }
 
 interface Helpers {
-  enter: (phase: Phase, deadline: number | null, note?: string) => void;
   decide: (verdict: Verdict, reason: string) => void;
   failBeforeHandover: (reason: string, resume: boolean) => void;
   beginRollback: (reason: string) => void;
   finishRollback: (cursors: Cursors | null, extra?: string) => void;
+  takeBack: (reason: string, kill: boolean) => void;
 }
 
 function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, x: Helpers): Step {
@@ -442,28 +499,28 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
   const pid = h.green_pid;
   const due = s.deadline !== null && now >= s.deadline;
   const d = h.deadlines;
+  const dead = pid !== null && !greenAlive;
   switch (s.phase) {
     case 'reserved':
-      if (due) x.decide('failed', `no green claimed handoff ${h.id} within ${secs(d.claim_ms)}`);
+      if (due) x.decide('failed', `no green claimed handoff ${h.id} within ${formatDuration(d.claim_ms)}`);
       break;
     case 'init':
-      if (pid !== null && !greenAlive) x.failBeforeHandover(`green (pid ${pid}) exited before HANDOFF_ACK`, false);
-      else if (due) x.failBeforeHandover(`green did not send HANDOFF_ACK within ${secs(d.ack_ms)}`, false);
+      if (dead) x.failBeforeHandover(`green (pid ${pid}) exited before HANDOFF_ACK`, false);
+      else if (due) x.failBeforeHandover(`green did not send HANDOFF_ACK within ${formatDuration(d.ack_ms)}`, false);
       break;
     case 'draining':
-      if (pid !== null && !greenAlive) x.failBeforeHandover(`green (pid ${pid}) exited while blue was draining`, true);
-      else if (due) x.failBeforeHandover(`blue could not finish in-flight work within ${secs(d.drain_ms)}`, true);
+      if (dead) x.failBeforeHandover(`green (pid ${pid}) exited while blue was draining`, true);
+      else if (due) x.failBeforeHandover(`blue could not finish in-flight work within ${formatDuration(d.drain_ms)}`, true);
       break;
     case 'active':
-      if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited before HANDOFF_CONFIRM`);
-      else if (due) x.beginRollback(`green did not send HANDOFF_CONFIRM within ${secs(d.confirm_ms)}`);
+      if (dead) x.beginRollback(`green (pid ${pid}) exited during the handover`);
+      else if (due) x.beginRollback(`green did not send HANDOFF_CONFIRM within ${formatDuration(d.confirm_ms)}`);
       break;
     case 'baking': {
       const age = now - (h.last_heartbeat_at ?? now);
-      if (pid !== null && !greenAlive) x.beginRollback(`green (pid ${pid}) exited during the bake`);
-      else if (age > h.thresholds.max_heartbeat_age_ms) {
-        x.beginRollback(`no HEALTH from green for ${secs(age)} (limit ${secs(h.thresholds.max_heartbeat_age_ms)})`);
-      }
+      const limit = h.thresholds.max_heartbeat_age_ms;
+      if (dead) x.beginRollback(`green (pid ${pid}) exited during the bake`);
+      else if (age > limit) x.beginRollback(`no HEALTH from green for ${formatDuration(age, limit)} (limit ${formatDuration(limit)})`);
       // At the bake's end blue waits for one more HEALTH (see 'health') rather than promote a green
       // that may have hung since its last one; the heartbeat-age limit above bounds that wait.
       break;
@@ -472,22 +529,20 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
       if (!greenAlive) x.finishRollback(null);
       else if (due) {
         if (pid !== null) fx.push({ kind: 'kill_green', pid });
-        x.finishRollback(null, `green did not stop within ${secs(d.rollback_grace_ms)} and was killed`);
+        x.finishRollback(null, `green did not stop within ${formatDuration(d.rollback_grace_ms)} and was killed`);
       }
       break;
     case 'complete':
       // COMPLETE was sent; green has not yet said it owns the socket. If it died or went silent,
       // nobody would serve: blue takes the socket back and resumes from green's last cursors.
-      // (A null deadline means green already answered: blue is leaving.)
-      if (s.deadline !== null && pid !== null && (!greenAlive || due)) {
-        if (greenAlive) fx.push({ kind: 'kill_green', pid });
-        fx.push({ kind: 'close_green' }, { kind: 'reclaim_socket' }, { kind: 'resume', cursors: h.cursors });
-        h.pending = null;
-        x.decide(
-          'rolled-back',
-          greenAlive
-            ? `green (pid ${pid}) did not take over the socket within ${secs(d.takeover_ms)} of HANDOFF_COMPLETE and was killed`
-            : `green (pid ${pid}) exited after HANDOFF_COMPLETE before taking over the socket`,
+      // (A null deadline means the promotion is final: blue is leaving. While blue checks green's
+      // answer, the check's own bound decides.)
+      if (s.deadline !== null && pid !== null && !h.verifying && (dead || due)) {
+        x.takeBack(
+          dead
+            ? `green (pid ${pid}) exited after HANDOFF_COMPLETE before taking over the socket`
+            : `green (pid ${pid}) did not take over the socket within ${formatDuration(d.takeover_ms)} of HANDOFF_COMPLETE and was killed`,
+          !dead,
         );
       }
       break;
@@ -497,14 +552,32 @@ function tick(s: BlueState, fx: BlueEffect[], now: number, greenAlive: boolean, 
   return { state: s, effects: fx };
 }
 
+/** A verdict file was written (or not): annotate the record, and send a final verdict to the subscribers. */
+function recorded(s: BlueState, fx: BlueEffect[], id: string, error: string | null): Step {
+  const i = s.unrecorded.findIndex((r) => r.handoff_id === id);
+  if (i < 0) return { state: s, effects: fx };
+  const written = s.unrecorded[i]!;
+  s.unrecorded = s.unrecorded.filter((_, j) => j !== i);
+  const record: VerdictRecord = error === null ? written : { ...written, record_error: clip(error) };
+  const same = (r: VerdictRecord | null | undefined) => r?.handoff_id === id && r.decided_at === written.decided_at && r.verdict === written.verdict;
+  if (written.verdict === 'promoted') {
+    // Provisional until green answers; the EVENT goes out then. A take-back may already have replaced it.
+    if (s.handoff && same(s.handoff.pending)) s.handoff.pending = record;
+    return { state: s, effects: fx };
+  }
+  if (same(s.last_verdict)) s.last_verdict = record;
+  fx.push({ kind: 'emit', event: { kind: 'verdict', record } });
+  return { state: s, effects: fx };
+}
+
 function unknownHandoff(s: BlueState, fx: BlueEffect[], frame: string, id: string): Step {
-  fx.push({ kind: 'reply', frame: err('unknown_handoff', `${frame} names handoff ${id}; the current handoff is ${s.handoff?.id}`, frame) });
+  fx.push({ kind: 'reply', frame: errorFrame('unknown_handoff', `${frame} names handoff ${id}; the current handoff is ${s.handoff?.id}`, frame) });
   return { state: s, effects: fx };
 }
 
 function wrongPhase(s: BlueState, fx: BlueEffect[], frame: string): Step {
   const where = s.handoff ? `handoff ${s.handoff.id} is ${s.phase}` : `blue is ${s.phase}`;
-  fx.push({ kind: 'reply', frame: err('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
+  fx.push({ kind: 'reply', frame: errorFrame('wrong_phase', `${frame} is not accepted now: ${where}`, frame) });
   return { state: s, effects: fx };
 }
 

@@ -95,10 +95,10 @@ test('each hostile connection gets an ERROR and a close within the HELLO deadlin
       // After a fatal error blue reads nothing more, even a HELLO with the real token in the same write.
       { what: 'garbage, then a valid HELLO in the same write', chunks: [`not json\n${line({ ...hello, token })}`], code: 'bad_frame', message: /^line is not valid JSON$/ },
       // The slow ones: only the HELLO deadline ends them.
-      { what: 'half a frame, then silence (slowloris)', chunks: ['{"v":1,"type":"HELLO","role":"obs'], code: 'timeout', message: /^no HELLO within 5000 ms$/},
-      { what: 'a HELLO one byte at a time, too slowly', chunks: [...line({ ...hello, token })], gapMs: 300, code: 'timeout', message: /^no HELLO within 5000 ms$/},
-      { what: 'nothing at all', chunks: [], code: 'timeout', message: /^no HELLO within 5000 ms$/},
-      { what: 'empty lines only', chunks: ['\n\r\n\n'], code: 'timeout', message: /^no HELLO within 5000 ms$/},
+      { what: 'half a frame, then silence (slowloris)', chunks: ['{"v":1,"type":"HELLO","role":"obs'], code: 'timeout', message: /^no HELLO within 5 s$/},
+      { what: 'a HELLO one byte at a time, too slowly', chunks: [...line({ ...hello, token })], gapMs: 300, code: 'timeout', message: /^no HELLO within 5 s$/},
+      { what: 'nothing at all', chunks: [], code: 'timeout', message: /^no HELLO within 5 s$/},
+      { what: 'empty lines only', chunks: ['\n\r\n\n'], code: 'timeout', message: /^no HELLO within 5 s$/},
     ];
     // Started together, so the slow ones overlap.
     const unknownProbe = probe(sock, [line({ v: 1, type: 'PING' })], { timeoutMs: PROBE_WAIT_MS });
@@ -285,7 +285,14 @@ test('a storm of 2000 connections: blue keeps serving and answering, closes ever
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 const handoffId = fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/);
-const cursors = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.oneof(fc.integer(), fc.string({ maxLength: 8 })), { maxKeys: 3 });
+const cursors = fc.dictionary(
+  fc.stringMatching(/^[a-z0-9_-]{1,8}$/),
+  fc.oneof(
+    fc.record({ kind: fc.constant('telegram'), offset: fc.nat() }),
+    fc.record({ kind: fc.constant('discord'), session_id: fc.string({ minLength: 1, maxLength: 8 }), seq: fc.nat(), resume_gateway_url: fc.constant('wss://gateway.example') }),
+  ),
+  { maxKeys: 3 },
+);
 const sample = fc.record({ seq: fc.nat(), at: fc.nat(), handled: fc.nat(), errors: fc.nat(), latency_p50_ms: fc.nat(), latency_p99_ms: fc.nat() });
 /** Frames of every type a client may send, valid in shape; no token here is blue's. */
 const validFrame: fc.Arbitrary<Record<string, unknown>> = fc.oneof(

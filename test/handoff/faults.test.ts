@@ -17,21 +17,17 @@ interface Case {
   spec?: Partial<PromoteSpec>;
 }
 
-// `failed`: green never ACKed, or blue refused it before the handover. `rolled-back`: after the ACK.
+// `failed`: green never got the cursors (it died before or during blue's drain, or blue refused it). `rolled-back`: after HANDOFF_ACTIVE.
 const CASES: Case[] = [
   { fault: 'exit-at-start', verdict: 'failed', reason: /^aborted: green exited before connecting to the handoff socket \(see .+\.log\)$/, phases: ['reserved'] },
   { fault: 'crash-before-ack', verdict: 'failed', reason: /^green \(pid \d+\) exited before HANDOFF_ACK$/, phases: ['reserved', 'init'] },
   { fault: 'wrong-release', verdict: 'failed', reason: /^green reports release r1-not, expected r1$/, phases: ['reserved', 'init'] },
-  {
-    fault: 'crash-after-ack',
-    verdict: 'rolled-back',
-    reason: /^green \(pid \d+\) exited (during the handover|before HANDOFF_CONFIRM)$/,
-    phases: ['reserved', 'init', 'draining', 'active', 'rolling-back'],
-  },
+  // Green dies during blue's drain: it never gets the cursors (protocol.md section 9.3).
+  { fault: 'crash-after-ack', verdict: 'failed', reason: /^green \(pid \d+\) exited while blue was draining$/, phases: ['reserved', 'init', 'draining'] },
   {
     fault: 'crash-after-active',
     verdict: 'rolled-back',
-    reason: /^green \(pid \d+\) exited (during the handover|before HANDOFF_CONFIRM)$/,
+    reason: /^green \(pid \d+\) exited during the handover$/,
     phases: ['reserved', 'init', 'draining', 'active', 'rolling-back'],
   },
   { fault: 'crash-after-confirm', verdict: 'rolled-back', reason: /^green \(pid \d+\) exited during the bake$/, phases: ['active', 'baking', 'rolling-back'] },

@@ -66,12 +66,12 @@ export const EXAMPLES: Record<FrameType, Record<string, unknown>> = {
     deadlines: { ...DEFAULT_DEADLINES },
   },
   HANDOFF_ACK: { v: 1, type: 'HANDOFF_ACK', handoff_id: ID, pid: 200, runtime: 'claw', release: 'r2', store_schema: 3, init_ms: 2900 },
-  HANDOFF_ACTIVE: { v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: 1042, discord: 'abc' }, drained: 2, paused_at: 1_714_000_002_000 },
+  HANDOFF_ACTIVE: { v: 1, type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 1042 }, discord: { kind: 'discord', session_id: '9f1c2ab7e04d', seq: 4211, resume_gateway_url: 'wss://gateway-us-east1-b.discord.gg' } }, drained: 2, paused_at: 1_714_000_002_000 },
   HANDOFF_CONFIRM: { v: 1, type: 'HANDOFF_CONFIRM', handoff_id: ID, adapters: ['telegram'], polling_at: 1_714_000_002_004 },
-  HEALTH: { v: 1, type: 'HEALTH', handoff_id: ID, sample: SAMPLE, cursors: { telegram: 1050 } },
+  HEALTH: { v: 1, type: 'HEALTH', handoff_id: ID, sample: SAMPLE, cursors: { telegram: { kind: 'telegram', offset: 1050 } } },
   HANDOFF_COMPLETE: { v: 1, type: 'HANDOFF_COMPLETE', handoff_id: ID, reason: 'bake passed' },
-  HANDOFF_ROLLBACK: { v: 1, type: 'HANDOFF_ROLLBACK', handoff_id: ID, reason: 'adapter failed', cursors: { telegram: 1049 } },
-  HANDOFF_STOPPED: { v: 1, type: 'HANDOFF_STOPPED', handoff_id: ID, cursors: { telegram: 1051 } },
+  HANDOFF_ROLLBACK: { v: 1, type: 'HANDOFF_ROLLBACK', handoff_id: ID, reason: 'adapter failed', cursors: { telegram: { kind: 'telegram', offset: 1049 } } },
+  HANDOFF_STOPPED: { v: 1, type: 'HANDOFF_STOPPED', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 1051 } } },
 };
 
 /** Top-level fields each type may leave out (beside none); every other field is required. */

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { decodeLine } from '../../src/protocol/framing.ts';
 import assert from 'node:assert/strict';
 import {
   Cursors,
@@ -111,9 +113,13 @@ test('unknown fields are ignored: stripped at the top and inside nested objects'
   assert.deepEqual(r3.data, { v: 1, type: 'EVENT', event: { kind: 'health', handoff_id: ID, sample: SAMPLE } });
 });
 
-test('handoff ids: refused in every frame that carries one, and in parseHandoffId', () => {
+test('handoff ids: refused in every frame that carries one (HELLO: by blue, after the token), and in parseHandoffId', () => {
+  // HELLO's id is a string here; blue checks it as a handoff id once the token is right (test/peer/blue.test.ts).
+  for (const [why, id] of BAD_IDS) {
+    const r = parse('HELLO', example('HELLO', { handoff_id: id }));
+    assert.equal(r.ok, typeof id === 'string', `HELLO with a handoff id with ${why}`);
+  }
   const carriers: [FrameType, (id: unknown) => Record<string, unknown>][] = [
-    ['HELLO', (id) => example('HELLO', { handoff_id: id })],
     ['RESERVE', (id) => example('RESERVE', { handoff_id: id })],
     ['RESERVED', (id) => example('RESERVED', { handoff_id: id })],
     ['ABORT', (id) => example('ABORT', { handoff_id: id })],
@@ -137,7 +143,6 @@ test('handoff ids: refused in every frame that carries one, and in parseHandoffI
     assert.throws(() => parseHandoffId(id), (e: Error) => e.message.startsWith(`invalid handoff id ${JSON.stringify(id)}: `), `parseHandoffId with ${why}`);
     assert.equal(VerdictRecord.safeParse({ ...RECORD, handoff_id: id }).success, false, `verdict record with ${why}`);
     for (const [t, make] of carriers) {
-      // HELLO may omit the id (an observer), but null is not "omitted".
       refused(t, make(id), `handoff id with ${why}`);
     }
   }
@@ -238,12 +243,51 @@ test('strings and lists beyond their limits are refused, and at their limits acc
   assert.equal(VerdictRecord.safeParse({ ...RECORD, reason: 'r'.repeat(4097) }).success, false);
 });
 
-test('cursors: keys of 1-64 characters, integer or short string values', () => {
+const TG = { kind: 'telegram', offset: 1042 };
+const DC = { kind: 'discord', session_id: '9f1c2ab7e04d', seq: 4211, resume_gateway_url: 'wss://gateway-us-east1-b.discord.gg' };
+
+test('cursors: per adapter name, typed by kind (telegram {offset}, discord {session_id, seq, resume_gateway_url})', () => {
   assert.ok(Cursors.safeParse({}).success);
-  assert.ok(Cursors.safeParse({ telegram: -1, discord: '1234567890', ['k'.repeat(64)]: 's'.repeat(256) }).success);
-  for (const bad of [{ '': 1 }, { ['k'.repeat(65)]: 1 }, { t: 1.5 }, { t: 's'.repeat(257) }, { t: true }, { t: null }, { t: { n: 1 } }, [1, 2], 'telegram:5']) {
-    assert.equal(Cursors.safeParse(bad).success, false, JSON.stringify(bad).slice(0, 80));
-  }
+  assert.ok(Cursors.safeParse({ telegram: TG, discord: DC, ['k'.repeat(64)]: { ...TG, offset: 0 }, 'tg-2_b': { ...TG, offset: 2 ** 53 - 1 } }).success);
+  assert.ok(Cursors.safeParse({ d: { ...DC, resume_gateway_url: 'ws://127.0.0.1:9/gateway?v=10&encoding=json' } }).success);
+  const bad: [string, unknown][] = [
+    ['an empty name', { '': TG }],
+    ['a 65-character name', { ['k'.repeat(65)]: TG }],
+    ['an upper-case name', { Telegram: TG }],
+    ['a bare number (the old form)', { telegram: 5 }],
+    ['a string', { telegram: '5' }],
+    ['a negative offset', { t: { ...TG, offset: -1 } }],
+    ['a fractional offset', { t: { ...TG, offset: 1.5 } }],
+    ['an offset past 2^53-1', { t: { ...TG, offset: 2 ** 53 } }],
+    ['a boolean offset', { t: { ...TG, offset: true } }],
+    ['no kind', { t: { offset: 1 } }],
+    ['an unknown kind', { t: { kind: 'irc', offset: 1 } }],
+    ['an empty session id', { d: { ...DC, session_id: '' } }],
+    ['a 129-character session id', { d: { ...DC, session_id: 's'.repeat(129) } }],
+    ['a negative seq', { d: { ...DC, seq: -1 } }],
+    ['an https resume URL', { d: { ...DC, resume_gateway_url: 'https://gateway.discord.gg' } }],
+    ['a resume URL with a space', { d: { ...DC, resume_gateway_url: 'wss://a b' } }],
+    ['a 513-character resume URL', { d: { ...DC, resume_gateway_url: `wss://${'g'.repeat(507)}` } }],
+    ['a telegram cursor missing its offset', { t: { kind: 'telegram' } }],
+    ['65 adapters', Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, TG]))],
+    ['an array', [TG]],
+  ];
+  for (const [why, value] of bad) assert.equal(Cursors.safeParse(value).success, false, why);
+});
+
+test('cursors: an unknown adapter kind is a bad frame naming the path and the kinds known', () => {
+  const d = decodeLine(Buffer.from(JSON.stringify(example('HANDOFF_ACTIVE', { cursors: { irc: { kind: 'irc', channel: '#x' } } }))));
+  assert.deepEqual(d, {
+    ok: false,
+    code: 'bad_frame',
+    message: 'HANDOFF_ACTIVE: cursors.irc.kind: unknown adapter kind "irc"; expected telegram or discord',
+    frame: 'HANDOFF_ACTIVE',
+    fatal: true,
+  });
+  const noKind = decodeLine(Buffer.from(JSON.stringify(example('HEALTH', { cursors: { telegram: 5 } }))));
+  assert.equal(!noKind.ok && noKind.message, 'HEALTH: cursors.telegram: an adapter cursor is an object with a "kind": telegram or discord');
+  const badName = decodeLine(Buffer.from(JSON.stringify(example('HANDOFF_STOPPED', { cursors: { 'Bad Name': TG } }))));
+  assert.equal(!badName.ok && badName.message, 'HANDOFF_STOPPED: cursors.Bad Name: an adapter name is 1-64 characters of a-z 0-9 _ -');
 });
 
 test('EVENT carries exactly one of phase, health or verdict', () => {
@@ -268,19 +312,24 @@ test('verdict records: nullable green pid and dark window, and the decider', () 
   assert.ok(HealthSample.safeParse(SAMPLE).success);
 });
 
-test('defaults of every deadline and threshold, as docs/protocol.md lists them', () => {
-  assert.deepEqual(DEFAULT_DEADLINES, {
-    hello_ms: 5_000,
-    claim_ms: 600_000,
-    ack_ms: 120_000,
-    drain_ms: 10_000,
-    confirm_ms: 10_000,
-    heartbeat_ms: 1_000,
-    rollback_grace_ms: 10_000,
-    takeover_ms: 10_000,
-  });
-  assert.deepEqual(DEFAULT_THRESHOLDS, { max_error_rate: 0.05, max_latency_factor: 3, latency_floor_ms: 250, max_heartbeat_age_ms: 5_000, consecutive: 3 });
-  // A partial set in RESERVE is completed from the defaults.
+/** The defaults docs/protocol.md section 10 lists: name -> the number in its "default" column. */
+function documentedDefaults(): Map<string, number> {
+  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+  const start = doc.indexOf('\n## 10. ');
+  const section = doc.slice(start, doc.indexOf('\n## 11. ', start));
+  const out = new Map<string, number>();
+  for (const m of section.matchAll(/^\| `([a-z_]+)` \| ([0-9.]+)[ |]/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+test('defaults of every deadline and threshold are the ones docs/protocol.md lists', () => {
+  const documented = documentedDefaults();
+  const code = { ...DEFAULT_DEADLINES, ...DEFAULT_THRESHOLDS };
+  assert.ok(documented.size > 0, 'the tables of section 10 were found');
+  assert.deepEqual(Object.fromEntries(documented), code, 'every default in the code is documented with the same value, and no other');
+});
+
+test('a partial set of deadlines and thresholds in RESERVE is completed from the defaults', () => {
   assert.deepEqual(Deadlines.parse({ ack_ms: 7 }), { ...DEFAULT_DEADLINES, ack_ms: 7 });
   assert.deepEqual(Thresholds.parse({ consecutive: 1 }), { ...DEFAULT_THRESHOLDS, consecutive: 1 });
   const r = parse('RESERVE', example('RESERVE', { thresholds: { max_error_rate: 0.1 }, deadlines: {} }));
@@ -301,6 +350,7 @@ test('ErrorCode lists the documented codes', () => {
   assert.deepEqual([...ErrorCode.options].sort(), [
     'bad_frame',
     'busy',
+    'exists',
     'internal',
     'timeout',
     'too_large',

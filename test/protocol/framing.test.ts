@@ -308,7 +308,19 @@ const frameArb: fc.Arbitrary<Outgoing> = fc.oneof(
   fc.constantFrom(...(Object.values(EXAMPLES) as Outgoing[])),
   fc.record({ reason: fc.string({ unit: 'binary', maxLength: 300 }) }).map((r): Outgoing => ({ type: 'ABORT', handoff_id: ID, reason: r.reason })),
   fc
-    .dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), fc.oneof(fc.integer(), fc.string({ unit: 'grapheme', maxLength: 40 })), { maxKeys: 5 })
+    .dictionary(
+      fc.stringMatching(/^[a-z0-9_-]{1,16}$/),
+      fc.oneof(
+        fc.record({ kind: fc.constant('telegram' as const), offset: fc.nat() }),
+        fc.record({
+          kind: fc.constant('discord' as const),
+          session_id: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+          seq: fc.nat(),
+          resume_gateway_url: fc.webUrl().map((u) => u.replace(/^https?/, 'wss')),
+        }),
+      ),
+      { maxKeys: 5 },
+    )
     .map((cursors): Outgoing => ({ type: 'HANDOFF_STOPPED', handoff_id: ID, cursors })),
 );
 

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { judgeSample, latencyLimit, summariseHealth, type Baseline, type Breaches } from '../../src/protocol/health.ts';
+import { baselineOf, judgeSample, latencyLimit, percentile, promotionReason, summariseHealth, type Baseline, type Breaches, type Reply } from '../../src/protocol/health.ts';
 import { DEFAULT_THRESHOLDS, Thresholds } from '../../src/protocol/deadlines.ts';
 import type { HealthSample } from '../../src/protocol/frames.ts';
 
 const T = DEFAULT_THRESHOLDS; // 5% errors, 3x latency, 250 ms floor, 3 consecutive
-const BASE: Baseline = { error_rate: 0.01, latency_p99_ms: 100 };
+const BASE: Baseline = { latency_p99_ms: 100, replies: 500 };
 const ZERO: Breaches = { error: 0, latency: 0 };
 let seq = 0;
 const sample = (handled: number, errors: number, p99 = 50): HealthSample => ({ seq: seq++, at: 1000 * seq, handled, errors, latency_p50_ms: p99 / 2, latency_p99_ms: p99 });
@@ -22,10 +22,10 @@ function run(samples: HealthSample[], t: Thresholds = T, baseline: Baseline = BA
 }
 
 test('latencyLimit is the baseline times the factor, never below the floor', () => {
-  assert.equal(latencyLimit({ error_rate: 0, latency_p99_ms: 100 }, T), 300);
-  assert.equal(latencyLimit({ error_rate: 0, latency_p99_ms: 10 }, T), 250);
-  assert.equal(latencyLimit({ error_rate: 0, latency_p99_ms: 0 }, { ...T, latency_floor_ms: 0 }), 0);
-  assert.equal(latencyLimit({ error_rate: 0, latency_p99_ms: 200 }, { ...T, max_latency_factor: 1.5 }), 300);
+  assert.equal(latencyLimit({ latency_p99_ms: 100, replies: 100 }, T), 300);
+  assert.equal(latencyLimit({ latency_p99_ms: 10, replies: 100 }, T), 250);
+  assert.equal(latencyLimit({ latency_p99_ms: 0, replies: 100 }, { ...T, latency_floor_ms: 0 }), 0);
+  assert.equal(latencyLimit({ latency_p99_ms: 200, replies: 100 }, { ...T, max_latency_factor: 1.5 }), 300);
 });
 
 test('a healthy sample breaches nothing and resets the counts', () => {
@@ -89,7 +89,7 @@ test('latency: judged against the larger of factor x baseline and the floor', ()
     [null, "p99 reply latency 301 ms > 300 ms (3x blue's 100 ms, floor 250 ms) in 1 sample"],
   );
   // baseline 10 ms x3 = 30 ms, but the floor is 250 ms
-  const low: Baseline = { error_rate: 0, latency_p99_ms: 10 };
+  const low: Baseline = { latency_p99_ms: 10, replies: 100 };
   assert.deepEqual(
     run([sample(10, 0, 249), sample(10, 0, 250), sample(10, 0, 251)], { ...T, consecutive: 1 }, low).map((j) => j.reason),
     [null, null, "p99 reply latency 251 ms > 250 ms (3x blue's 10 ms, floor 250 ms) in 1 sample"],
@@ -99,7 +99,7 @@ test('latency: judged against the larger of factor x baseline and the floor', ()
     js.map((j) => j.breaches.latency),
     [1, 2, 3],
   );
-  assert.equal(js[2]!.reason, "p99 reply latency 1200 ms > 300 ms (3x blue's 100 ms, floor 250 ms) in 3 consecutive samples");
+  assert.equal(js[2]!.reason, "p99 reply latency 1.2 s > 300 ms (3x blue's 100 ms, floor 250 ms) in 3 consecutive samples");
   // A latency that rounds to the limit keeps a decimal.
   assert.equal(
     run([sample(10, 0, 300.4)], { ...T, consecutive: 1 })[0]!.reason,
@@ -147,6 +147,8 @@ const thresholdsArb = fc.record({
   latency_floor_ms: fc.double({ min: 0, max: 1e5, noNaN: true }),
   max_heartbeat_age_ms: fc.integer({ min: 1, max: 1e6 }),
   consecutive: fc.integer({ min: 1, max: 100 }),
+  expected_latency_ms: fc.integer({ min: 1, max: 1e6 }),
+  min_messages: fc.nat({ max: 1000 }),
 });
 const sampleArb = fc.record({
   seq: fc.nat(),
@@ -161,7 +163,7 @@ test('property: counts move by one or reset, a reason comes exactly when a count
   fc.assert(
     fc.property(
       thresholdsArb,
-      fc.record({ error_rate: fc.double({ min: 0, max: 1, noNaN: true }), latency_p99_ms: fc.double({ min: 0, max: 1e6, noNaN: true }) }),
+      fc.record({ latency_p99_ms: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true })), replies: fc.nat({ max: 1000 }) }),
       fc.array(sampleArb, { maxLength: 40 }),
       (t, baseline, samples) => {
         assert.ok(Thresholds.safeParse(t).success);
@@ -184,4 +186,51 @@ test('property: counts move by one or reset, a reason comes exactly when a count
     ),
     { numRuns: 300 },
   );
+});
+
+test('no baseline: the expected latency stands in, and the reason says blue had too few replies', () => {
+  const none: Baseline = { latency_p99_ms: null, replies: 3 };
+  assert.equal(latencyLimit(none, T), 15_000);
+  const js = run([sample(10, 0, 14_000), sample(10, 0, 15_001), sample(10, 0, 16_000), sample(10, 0, 17_000)], T, none);
+  assert.deepEqual(
+    js.map((j) => j.reason),
+    [null, null, null, 'p99 reply latency 17 s > 15 s (3x expected 5 s, no baseline: blue answered 3 messages, floor 250 ms) in 3 consecutive samples'],
+  );
+  const one = run([sample(10, 0, 16_000)], { ...T, consecutive: 1 }, { latency_p99_ms: null, replies: 1 });
+  assert.match(one[0]!.reason ?? '', /no baseline: blue answered 1 message,/);
+  // The incident of issue 11: an LLM-backed green after a quiet hour is not rolled back for normal replies.
+  assert.deepEqual(run([sample(1, 0, 615), sample(1, 0, 615), sample(1, 0, 615)], T, { latency_p99_ms: null, replies: 0 }).map((j) => j.reason), [null, null, null]);
+});
+
+const reply = (at: number, latency_ms: number): Reply => ({ at, latency_ms, error: false });
+
+test('baselineOf: the last minute when it holds 20 replies, else the last 1000, else none', () => {
+  const now = 1_000_000;
+  const busy = Array.from({ length: 30 }, (_, i) => reply(now - 1_000 * i, i + 1)).reverse();
+  assert.deepEqual(baselineOf(busy, now), { latency_p99_ms: 30, replies: 30 });
+  // 10 recent replies, 40 older ones: the last 1000 (all 50) count.
+  const old = Array.from({ length: 40 }, (_, i) => reply(now - 3_600_000 + i, 1_000 + i));
+  const quiet = [...old, ...Array.from({ length: 10 }, (_, i) => reply(now - 5_000 + i, 7))];
+  assert.deepEqual(baselineOf(quiet, now), { latency_p99_ms: 1_039, replies: 50 });
+  assert.deepEqual(baselineOf(quiet.slice(-19), now), { latency_p99_ms: null, replies: 19 });
+  assert.deepEqual(baselineOf([], now), { latency_p99_ms: null, replies: 0 });
+  // Only the last 1000 count.
+  const many = [...Array.from({ length: 500 }, () => reply(0, 9_999)), ...Array.from({ length: 1_000 }, () => reply(1, 5))];
+  assert.deepEqual(baselineOf(many, now), { latency_p99_ms: 5, replies: 1_000 });
+});
+
+test('percentile: nearest rank', () => {
+  assert.equal(percentile([], 99), 0);
+  assert.equal(percentile([5], 99), 5);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+  assert.equal(percentile(Array.from({ length: 200 }, (_, i) => 200 - i), 99), 198);
+  assert.equal(percentile([3, 1, 2], 50), 2);
+});
+
+test('promotionReason: judged, or too little traffic to judge; notes follow', () => {
+  const samples = [sample(6, 0, 40), sample(5, 0, 60)];
+  assert.equal(promotionReason(300_000, samples, T), 'bake of 5 min passed: 2 heartbeats, 11 messages, error rate 0%, worst p99 60 ms');
+  assert.equal(promotionReason(300_000, [sample(0, 0)], T), 'bake of 5 min passed with too little traffic to judge: 1 heartbeat, 0 messages (fewer than 10)');
+  assert.equal(promotionReason(3_000, samples, { ...T, min_messages: 12 }, ['note a']), 'bake of 3 s passed with too little traffic to judge: 2 heartbeats, 11 messages (fewer than 12); note a');
+  assert.equal(promotionReason(3_000, [], { ...T, min_messages: 0 }), 'bake of 3 s passed: 0 heartbeats, 0 messages, error rate 0%, worst p99 0 ms');
 });

@@ -12,7 +12,9 @@ export const T0 = 1_700_000_000_000;
 export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000, takeover_ms: 4_000 };
 export const TH: Thresholds = { ...DEFAULT_THRESHOLDS, max_heartbeat_age_ms: 2_500 };
 export const BAKE = 10_000;
-export const CUR_ACTIVE: Cursors = { telegram: 10 };
+/** Cursors of one Telegram adapter at `offset`. */
+export const tg = (offset: number): Cursors => ({ telegram: { kind: 'telegram', offset } });
+export const CUR_ACTIVE: Cursors = tg(10);
 
 // When each step of the standard run happens.
 export const AT = { reserve: T0, hello: T0 + 1_000, ack: T0 + 4_000, drained: T0 + 4_100, paused: T0 + 4_090, confirm: T0 + 4_200, polling: T0 + 4_094 };
@@ -25,6 +27,7 @@ export const E = {
     type: 'reserve',
     now,
     frame: { v: 1, type: 'RESERVE', handoff_id: ID, release: 'r2', runtime: 'claw', bake_ms: BAKE, thresholds: TH, deadlines: DL, ...patch },
+    existing: null,
   }),
   hello: (now: number, handoff_id = ID, pid = GREEN): Ev<'green_hello'> => ({ type: 'green_hello', now, handoff_id, pid }),
   ack: (now: number, patch: Partial<Ev<'ack'>['frame']> = {}): Ev<'ack'> => ({
@@ -38,7 +41,7 @@ export const E = {
     now,
     frame: { v: 1, type: 'HANDOFF_CONFIRM', handoff_id, adapters: ['telegram'], polling_at },
   }),
-  health: (now: number, sample: Partial<HealthSample> = {}, cursors: Cursors = { telegram: 20 }, handoff_id = ID): Ev<'health'> => ({
+  health: (now: number, sample: Partial<HealthSample> = {}, cursors: Cursors = tg(20), handoff_id = ID): Ev<'health'> => ({
     type: 'health',
     now,
     frame: {
@@ -57,8 +60,9 @@ export const E = {
   stopped: (now: number, cursors: Cursors, handoff_id = ID): Ev<'stopped'> => ({ type: 'stopped', now, frame: { v: 1, type: 'HANDOFF_STOPPED', handoff_id, cursors } }),
   greenComplete: (now: number, handoff_id = ID): Ev<'green_complete'> => ({ type: 'green_complete', now, frame: { v: 1, type: 'HANDOFF_COMPLETE', handoff_id, reason: 'green owns the socket' } }),
   closed: (now: number, green_alive: boolean): Ev<'green_closed'> => ({ type: 'green_closed', now, green_alive }),
+  checked: (now: number, server_pid: number | null = GREEN): Ev<'takeover_checked'> => ({ type: 'takeover_checked', now, server_pid }),
   abort: (now: number, reason = 'operator', handoff_id = ID): Ev<'abort'> => ({ type: 'abort', now, handoff_id, reason }),
-  baseline: (now: number, error_rate: number, latency_p99_ms: number): Ev<'baseline'> => ({ type: 'baseline', now, baseline: { error_rate, latency_p99_ms } }),
+  baseline: (now: number, latency_p99_ms: number | null, replies = 100): Ev<'baseline'> => ({ type: 'baseline', now, baseline: { latency_p99_ms, replies } }),
   tick: (now: number, green_alive = true): Ev<'tick'> => ({ type: 'tick', now, green_alive }),
 };
 
@@ -84,8 +88,26 @@ export function assertWireSafe(frame: Outgoing): void {
   assert.deepEqual(d.frame, JSON.parse(line), `${frame.type} changes on the wire`);
 }
 
-/** One step, checked: the input state is not changed and every frame and record it produces is valid. */
-export function go(s: BlueState, ev: BlueEvent): Step {
+/**
+ * One step, checked: the input state is not changed and every frame and record it produces is valid.
+ * Each `record` effect is answered at once with a successful `recorded` (as blue's runner does) unless
+ * `autoRecord` is false; the effects of those steps follow.
+ */
+export function go(s: BlueState, ev: BlueEvent, autoRecord = true): Step {
+  const r = checked(s, ev);
+  if (!autoRecord) return r;
+  let state = r.state;
+  const effects = [...r.effects];
+  for (const fx of r.effects) {
+    if (fx.kind !== 'record') continue;
+    const w = checked(state, { type: 'recorded', now: ev.now, handoff_id: fx.record.handoff_id, error: null });
+    state = w.state;
+    effects.push(...w.effects);
+  }
+  return { state, effects };
+}
+
+function checked(s: BlueState, ev: BlueEvent): Step {
   const before = structuredClone(s);
   const r = step(s, ev);
   assert.deepEqual(s, before, `step(${ev.type}) changed its input state`);
@@ -142,7 +164,7 @@ export function frameOf(effects: BlueEffect[], kind: 'reply' | 'reply_close' | '
 export function heartbeats(from: number, to: number, sample: Partial<HealthSample> = {}): BlueEvent[] {
   const evs: BlueEvent[] = [];
   let seq = 0;
-  for (let t = from + 1_000; t < to; t += 1_000) evs.push(E.health(t, { seq: seq++, ...sample }, { telegram: 20 + seq }), E.tick(t + 1));
+  for (let t = from + 1_000; t < to; t += 1_000) evs.push(E.health(t, { seq: seq++, ...sample }, tg(20 + seq)), E.tick(t + 1));
   return evs;
 }
 
@@ -171,7 +193,7 @@ export function reach(phase: Phase): { s: BlueState; now: number } {
       E.drained(AT.drained, CUR_ACTIVE, AT.paused),
       E.confirm(AT.confirm, AT.polling),
       ...heartbeats(AT.confirm, BAKE_END),
-      E.health(BAKE_END, { seq: 9 }, { telegram: 30 }),
+      E.health(BAKE_END, { seq: 9 }, tg(30)),
     ],
   };
   const start = initialState(SELF);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { initialState, step, view, type BlueEvent, type BlueState } from '../../src/protocol/machine.ts';
 import { encodeFrame, MAX_LINE_BYTES } from '../../src/protocol/framing.ts';
 import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
-import type { Phase } from '../../src/protocol/frames.ts';
+import type { Cursors, Phase } from '../../src/protocol/frames.ts';
 import {
   assertWireSafe,
   AT,
@@ -26,6 +26,7 @@ import {
   SELF,
   T0,
   TH,
+  tg,
 } from './machine-fixtures.ts';
 
 const ENDED = ['emit:phase', 'record', 'emit:verdict'];
@@ -49,7 +50,7 @@ function assertEnded(r: ReturnType<typeof go>, verdict: 'failed' | 'rolled-back'
 
 test('a blue that has just started is idle, without a deadline or a handoff', () => {
   const s = initialState(SELF);
-  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { error_rate: 0, latency_p99_ms: 0 }, handoff: null, last_verdict: null });
+  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { latency_p99_ms: null, replies: 0 }, handoff: null, last_verdict: null, unrecorded: [] });
   const last = reach('complete').s.last_verdict;
   assert.equal(initialState(SELF, last).last_verdict, last);
 });
@@ -57,9 +58,9 @@ test('a blue that has just started is idle, without a deadline or a handoff', ()
 test('baseline: set between handoffs only (a refused RESERVE must not move the bake under way), and nothing else', () => {
   for (const p of PHASES) {
     const { s, now } = reach(p);
-    const r = go(s, E.baseline(now, 0.02, 123));
+    const r = go(s, E.baseline(now, 123, 40));
     assert.deepEqual(r.effects, []);
-    assert.deepEqual(r.state, p === 'idle' ? { ...s, baseline: { error_rate: 0.02, latency_p99_ms: 123 } } : s, p);
+    assert.deepEqual(r.state, p === 'idle' ? { ...s, baseline: { latency_p99_ms: 123, replies: 40 } } : s, p);
   }
 });
 
@@ -72,8 +73,8 @@ test('RESERVE when idle: reserved until the claim deadline, RESERVED with the fu
   assert.equal(r.state.deadline, T0 + 60_000);
   const h = r.state.handoff!;
   assert.deepEqual(
-    { id: h.id, release: h.release, runtime: h.runtime, bake_ms: h.bake_ms, started_at: h.started_at, green_pid: h.green_pid, handed_over: h.handed_over },
-    { id: ID, release: 'r2', runtime: 'claw', bake_ms: BAKE, started_at: T0, green_pid: null, handed_over: false },
+    { id: h.id, release: h.release, runtime: h.runtime, bake_ms: h.bake_ms, started_at: h.started_at, green_pid: h.green_pid, handed: h.handed },
+    { id: ID, release: 'r2', runtime: 'claw', bake_ms: BAKE, started_at: T0, green_pid: null, handed: null },
   );
   assert.deepEqual(h.timeline, [{ phase: 'reserved', at: T0, note: 'release r2, runtime claw' }]);
 
@@ -121,7 +122,7 @@ test('claim deadline: a reservation no green claims fails at its deadline, not b
   assert.deepEqual(go(s, E.tick(T0 + 59_999)).effects, []);
   const r = go(s, E.tick(T0 + 60_000));
   assert.deepEqual(kinds(r.effects), ENDED);
-  assertEnded(r, 'failed', 'no green claimed handoff h1 within 60 s');
+  assertEnded(r, 'failed', 'no green claimed handoff h1 within 1 min');
   const rec = recordOf(r);
   assert.equal(rec.green_pid, null);
   assert.equal(rec.dark_window_ms, null);
@@ -129,7 +130,7 @@ test('claim deadline: a reservation no green claims fails at its deadline, not b
     rec.timeline.map((t) => t.phase),
     ['reserved', 'idle'],
   );
-  assert.equal(rec.timeline[1]?.note, 'failed: no green claimed handoff h1 within 60 s');
+  assert.equal(rec.timeline[1]?.note, 'failed: no green claimed handoff h1 within 1 min');
 });
 
 test('green HELLO with the reserved id: adopted, HANDOFF_INIT with blue and store, init until the ack deadline', () => {
@@ -180,7 +181,7 @@ test('HANDOFF_ACK: blue drains, with the drain deadline; the pid from ACK is the
   assert.equal(r.state.phase, 'draining');
   assert.equal(r.state.deadline, AT.ack + DL.drain_ms);
   assert.equal(r.state.handoff?.green_pid, 556);
-  assert.equal(r.state.handoff?.timeline.at(-1)?.note, 'green ready after 2900 ms');
+  assert.equal(r.state.handoff?.timeline.at(-1)?.note, 'green ready after 2.9 s');
 });
 
 test('HANDOFF_ACK with another release or runtime: failed before any handover, green stopped, blue never paused', () => {
@@ -236,7 +237,7 @@ test('drained: HANDOFF_ACTIVE with the cursors, active until the confirm deadlin
   assert.deepEqual(frameOf(r.effects, 'to_green'), { type: 'HANDOFF_ACTIVE', handoff_id: ID, cursors: CUR_ACTIVE, drained: 2, paused_at: AT.paused });
   assert.equal(r.state.phase, 'active');
   assert.equal(r.state.deadline, AT.drained + DL.confirm_ms);
-  assert.equal(r.state.handoff?.handed_over, true);
+  assert.deepEqual(r.state.handoff?.handed, CUR_ACTIVE);
   assert.equal(r.state.handoff?.timeline.at(-1)?.note, '2 in-flight finished');
 });
 
@@ -305,11 +306,11 @@ test('confirm deadline, and green gone before CONFIRM: rolling back, then resume
   assert.deepEqual(kinds(gone.effects), ['resume', 'close_green', ...ENDED]);
   assert.deepEqual(only(gone.effects, 'resume').cursors, CUR_ACTIVE);
   assertEnded(gone, 'rolled-back', reason);
-  assert.equal(recordOf(gone).dark_window_ms, null, 'no dark window without CONFIRM');
+  assert.equal(recordOf(gone).dark_window_ms, AT.drained + DL.confirm_ms + 20 - AT.paused, 'without CONFIRM the dark window ends when blue resumes');
 
   const dead = go(s, E.tick(AT.drained + 10, false));
   assert.equal(dead.state.phase, 'rolling-back');
-  assert.equal(dead.state.handoff?.rollback_reason, `green (pid ${GREEN}) exited before HANDOFF_CONFIRM`);
+  assert.equal(dead.state.handoff?.rollback_reason, `green (pid ${GREEN}) exited during the handover`);
 });
 
 test('bake end: promoted by the first healthy HEALTH at or after the deadline; record and COMPLETE, then the verdict and exit once green owns the socket', () => {
@@ -348,12 +349,36 @@ test('bake end: promoted by the first healthy HEALTH at or after the deadline; r
   assert.equal(r.state.deadline, BAKE_END + DL.takeover_ms, 'green has takeover_ms to own the socket');
   assert.equal(r.state.handoff?.id, ID, 'the promoted handoff stays visible until blue exits');
   assert.equal(r.state.last_verdict, null, 'not final until green owns the socket');
-  // Green answers HANDOFF_COMPLETE: final; the verdict goes out and blue leaves.
-  const done = go(r.state, E.greenComplete(BAKE_END + 20));
+  // Green answers HANDOFF_COMPLETE: blue checks who answers on the socket before it believes it.
+  const answered = go(r.state, E.greenComplete(BAKE_END + 20));
+  assert.deepEqual(answered.effects, [{ kind: 'check_takeover', pid: GREEN, timeout_ms: 2_000 }]);
+  assert.equal(answered.state.last_verdict, null, 'not final while blue checks');
+  assert.equal(go(answered.state, E.greenComplete(BAKE_END + 21)).effects[0]?.kind, 'reply', 'a second answer is refused');
+  assert.deepEqual(go(answered.state, E.tick(BAKE_END + DL.takeover_ms + 5, false)).effects, [], 'while blue checks, the check decides');
+  // The socket answers from green: final; the verdict goes out and blue leaves.
+  const done = go(answered.state, E.checked(BAKE_END + 25));
   assert.deepEqual(kinds(done.effects), ['emit:verdict', 'close_green', 'exit']);
   assert.deepEqual(done.effects[0], { kind: 'emit', event: { kind: 'verdict', record: rec } });
   assert.deepEqual(done.state.last_verdict, rec);
   assert.equal(done.state.deadline, null);
+});
+
+test('blue checks the takeover: a socket that answers from blue itself, or from no one, is a take-back', () => {
+  const { s, now } = reach('complete');
+  const answered = go(s, E.greenComplete(now)).state;
+  for (const [pid, who] of [
+    [SELF.pid, `pid ${SELF.pid} (blue)`],
+    [null, 'no process'],
+    [4242, 'pid 4242'],
+  ] as const) {
+    const r = go(answered, E.checked(now + 5, pid));
+    assert.deepEqual(kinds(r.effects), ['kill_green', 'close_green', 'reclaim_socket', 'resume', 'emit:phase', 'record', 'emit:verdict']);
+    assert.equal(r.state.phase, 'idle');
+    assert.equal(r.state.last_verdict?.verdict, 'rolled-back');
+    assert.equal(r.state.last_verdict?.reason, `green (pid ${GREEN}) answered HANDOFF_COMPLETE but the socket answers from ${who}`);
+    assert.deepEqual(only(r.effects, 'resume').cursors, tg(30), "from green's last HEALTH");
+  }
+  assert.deepEqual(go(s, E.checked(now)).effects, [], 'an outcome nobody asked for changes nothing');
 });
 
 test('after COMPLETE, a green that dies or stays silent before owning the socket is rolled back: blue takes the socket back and resumes', () => {
@@ -382,7 +407,7 @@ test('bake end: a last sample that completes a breach run rolls back; no HEALTH 
   assert.deepEqual(go(quiet, E.tick(t + 9_000 + TH.max_heartbeat_age_ms)).effects, []);
   const hung = go(quiet, E.tick(t + 9_000 + TH.max_heartbeat_age_ms + 1));
   assert.equal(hung.state.phase, 'rolling-back');
-  assert.equal(hung.state.handoff?.rollback_reason, 'no HEALTH from green for 2501 ms (limit 2.5 s)');
+  assert.equal(hung.state.handoff?.rollback_reason, 'no HEALTH from green for 2.501 s (limit 2.5 s)');
 });
 
 test('after COMPLETE nothing but refusals: no frame to green, no resume, no second verdict', () => {
@@ -421,7 +446,7 @@ test('heartbeat age: no HEALTH for longer than the limit rolls back, exactly at 
   assert.deepEqual(go(s, E.tick(AT.confirm + TH.max_heartbeat_age_ms)).effects, []);
   const r = go(s, E.tick(AT.confirm + TH.max_heartbeat_age_ms + 1));
   assert.deepEqual(kinds(r.effects), ['to_green:HANDOFF_ROLLBACK', 'emit:phase']);
-  assert.equal(r.state.handoff?.rollback_reason, 'no HEALTH from green for 2501 ms (limit 2.5 s)');
+  assert.equal(r.state.handoff?.rollback_reason, 'no HEALTH from green for 2.501 s (limit 2.5 s)');
   // The age counts from the last heartbeat.
   const hb = drive(s, [E.health(AT.confirm + 2_000)]).state;
   assert.deepEqual(go(hb, E.tick(AT.confirm + 4_000)).effects, []);
@@ -452,9 +477,9 @@ test('rollback grace: green stopping is waited for; one that does not stop is ki
   assert.deepEqual(kinds(gone.effects), ['resume', 'close_green', ...ENDED]);
   assertEnded(gone, 'rolled-back', 'aborted: operator');
 
-  const stopped = go(s, E.stopped(graceEnd - 1, { telegram: 99 }));
+  const stopped = go(s, E.stopped(graceEnd - 1, tg(99)));
   assert.deepEqual(kinds(stopped.effects), ['stop_green', 'resume', 'close_green', ...ENDED]);
-  assert.deepEqual(only(stopped.effects, 'resume').cursors, { telegram: 99 });
+  assert.deepEqual(only(stopped.effects, 'resume').cursors, tg(99));
   assertEnded(stopped, 'rolled-back', 'aborted: operator');
 });
 
@@ -500,6 +525,75 @@ test('green connection closed, green alive or dead, in every phase', () => {
   }
 });
 
+test('one crash, one reason: a dead green is described the same whether its pid or its closed connection is seen first', () => {
+  for (const p of ['init', 'draining', 'active', 'baking'] as const) {
+    const { s, now } = reach(p);
+    const byPid = go(s, E.tick(now, false));
+    const byClose = go(s, E.closed(now, false));
+    const reason = (r: ReturnType<typeof go>) => r.state.handoff?.rollback_reason ?? r.state.last_verdict?.reason;
+    assert.equal(reason(byPid), reason(byClose), p);
+    assert.equal(byPid.state.phase, byClose.state.phase, p);
+  }
+  // Green dying during the drain is failed, and blue resumes from its own position (green got no cursors).
+  const { s, now } = reach('draining');
+  const r = go(s, E.closed(now, false));
+  assert.equal(r.state.last_verdict?.verdict, 'failed');
+  assert.deepEqual(only(r.effects, 'resume').cursors, null);
+  assert.deepEqual(go(r.state, E.drained(now + 5)).effects, [], 'a drain that ends afterwards hands nothing over');
+});
+
+test('RESERVE of an id that already has a verdict: ERROR exists (not fatal), from the file or from what blue remembers', () => {
+  const fromFile = go(initialState(SELF), { ...E.reserve(T0), existing: 'promoted' });
+  assert.deepEqual(fromFile.effects, [
+    { kind: 'reply', frame: { type: 'ERROR', code: 'exists', message: 'handoff h1 already has a verdict (promoted); mint a new id', frame: 'RESERVE', fatal: false } },
+  ]);
+  assert.equal(fromFile.state.phase, 'idle');
+  const { s, now } = reach('reserved');
+  const ended = go(s, E.abort(now)).state;
+  const again = go(ended, E.reserve(now + 1));
+  assert.equal(frameOf(again.effects, 'reply').type === 'ERROR' && (frameOf(again.effects, 'reply') as { message: string }).message, 'handoff h1 already has a verdict (failed); mint a new id');
+  assert.equal(go(ended, E.reserve(now + 1, { handoff_id: 'h2' })).state.phase, 'reserved', 'a fresh id is fine');
+});
+
+test('RESERVE with rollback_grace_ms below drain_ms is a bad frame (green could not finish its drain in the grace)', () => {
+  const r = go(initialState(SELF), E.reserve(T0, { deadlines: { ...DL, drain_ms: 6_000, rollback_grace_ms: 5_000 } }));
+  assert.deepEqual(r.effects, [
+    { kind: 'reply_close', frame: { type: 'ERROR', code: 'bad_frame', message: 'RESERVE: deadlines.rollback_grace_ms: must be at least drain_ms (6000)', frame: 'RESERVE', fatal: true } },
+  ]);
+  assert.equal(go(initialState(SELF), E.reserve(T0, { deadlines: { ...DL, drain_ms: 5_000, rollback_grace_ms: 5_000 } })).state.phase, 'reserved', 'equal is fine');
+});
+
+test('HANDOFF_ACK with another store schema: failed before any handover, blue never paused', () => {
+  const { s, now } = reach('init');
+  const r = go(s, E.ack(now, { store_schema: 99 }));
+  assert.deepEqual(kinds(r.effects), ['to_green:HANDOFF_ROLLBACK', 'close_green', 'stop_green', ...ENDED]);
+  assertEnded(r, 'failed', "green reads store schema 99; blue's store is schema 3");
+});
+
+test('HANDOFF_CONFIRM must name every adapter handed over; extra ones are noted; green\'s notes reach the timeline and the reason', () => {
+  const two: Cursors = { ...tg(10), discord: { kind: 'discord', session_id: 's1', seq: 7, resume_gateway_url: 'wss://gw.example' } };
+  const active = drive(initialState(SELF), [E.reserve(AT.reserve), E.hello(AT.hello), E.ack(AT.ack), E.drained(AT.drained, two, AT.paused)]).state;
+  const missing = go(active, E.confirm(AT.confirm, AT.polling));
+  assert.equal(missing.state.phase, 'rolling-back');
+  assert.equal(missing.state.handoff?.rollback_reason, 'green did not start adapter discord handed over in HANDOFF_ACTIVE');
+  const none = go(active, { ...E.confirm(AT.confirm, AT.polling), frame: { ...E.confirm(AT.confirm, AT.polling).frame, adapters: [] } });
+  assert.equal(none.state.handoff?.rollback_reason, 'green did not start adapters telegram, discord handed over in HANDOFF_ACTIVE');
+  const note = 'discord session s1 expired before green resumed; re-identified 1.2 s after blue paused: messages sent in between may be missed';
+  const extra = go(active, { ...E.confirm(AT.confirm, AT.polling), frame: { ...E.confirm(AT.confirm, AT.polling).frame, adapters: ['telegram', 'discord', 'slack'], notes: [note] } });
+  assert.equal(extra.state.phase, 'baking');
+  assert.equal(extra.state.handoff?.timeline.at(-1)?.note, `green polling after a 4 ms dark window; green also started slack; ${note}`);
+  const end = drive(extra.state, [...heartbeats(AT.confirm, BAKE_END), E.health(BAKE_END, { seq: 9 }, tg(30))]);
+  assert.equal(end.state.phase, 'complete');
+  assert.equal(end.state.handoff?.pending?.reason, `bake of 10 s passed: 10 heartbeats, 400 messages, error rate 0%, worst p99 50 ms; ${note}`);
+});
+
+test('too little traffic: a bake that passes with fewer than min_messages promotes and says so', () => {
+  const { s } = reach('baking');
+  const quiet = drive(s, [E.health(AT.confirm + 5_000, { handled: 0, errors: 0 }), E.health(BAKE_END, { handled: 1, errors: 0 })]);
+  assert.equal(quiet.state.phase, 'complete');
+  assert.equal(quiet.state.handoff?.pending?.reason, 'bake of 10 s passed with too little traffic to judge: 2 heartbeats, 1 message (fewer than 10)');
+});
+
 test('green HANDOFF_ROLLBACK in every phase', () => {
   const reason = 'green rolled back: adapter failed';
   const { s: init, now: n1 } = reach('init');
@@ -515,16 +609,16 @@ test('green HANDOFF_ROLLBACK in every phase', () => {
 
   for (const p of ['active', 'baking'] as const) {
     const { s, now } = reach(p);
-    const withCursors = go(s, E.greenRollback(now, 'adapter failed', { telegram: 77 }));
+    const withCursors = go(s, E.greenRollback(now, 'adapter failed', tg(77)));
     assert.deepEqual(kinds(withCursors.effects), ['stop_green', 'resume', 'close_green', ...ENDED], p);
-    assert.deepEqual(only(withCursors.effects, 'resume').cursors, { telegram: 77 });
+    assert.deepEqual(only(withCursors.effects, 'resume').cursors, tg(77));
     assertEnded(withCursors, 'rolled-back', reason);
     const without = go(s, E.greenRollback(now, 'adapter failed'));
     assert.deepEqual(only(without.effects, 'resume').cursors, CUR_ACTIVE, `${p}: the last cursors blue knows`);
   }
 
   const { s: rb, now: n3 } = reach('rolling-back');
-  const c = go(rb, E.greenRollback(n3, 'stopping', { telegram: 88 }));
+  const c = go(rb, E.greenRollback(n3, 'stopping', tg(88)));
   assert.deepEqual(kinds(c.effects), ['stop_green', 'resume', 'close_green', ...ENDED]);
   assertEnded(c, 'rolled-back', 'aborted: operator');
 
@@ -576,7 +670,7 @@ test('ABORT in every phase, and with a wrong id', () => {
 
 test('health: judged during the bake against the reserved thresholds and blue baseline', () => {
   const { s } = reach('baking');
-  const base = { ...s, baseline: { error_rate: 0.01, latency_p99_ms: 200 } }; // as taken before RESERVE; latency limit 600 ms
+  const base = { ...s, baseline: { latency_p99_ms: 200, replies: 100 } }; // as taken before RESERVE; latency limit 600 ms
   const t = AT.confirm;
   const r = drive(base, [
     E.health(t + 1000, { handled: 100, errors: 10 }),
@@ -602,11 +696,11 @@ test('health: judged during the bake against the reserved thresholds and blue ba
 
 test('health before CONFIRM is recorded and emitted but not judged', () => {
   const { s, now } = reach('active');
-  const r = drive(s, [1, 2, 3, 4].map((i) => E.health(now + i, { handled: 10, errors: 10 }, { telegram: 30 + i })));
+  const r = drive(s, [1, 2, 3, 4].map((i) => E.health(now + i, { handled: 10, errors: 10 }, tg(30 + i))));
   assert.equal(r.state.phase, 'active');
   assert.deepEqual(r.state.handoff?.breaches, { error: 0, latency: 0 });
   assert.equal(r.state.handoff?.health.length, 4);
-  assert.deepEqual(r.state.handoff?.cursors, { telegram: 34 });
+  assert.deepEqual(r.state.handoff?.cursors, tg(34));
   assert.equal(r.state.handoff?.last_heartbeat_at, now + 4);
 });
 
@@ -618,7 +712,7 @@ test('health in phases without a green, or for another handoff, is ignored', () 
     assert.deepEqual(r.state, s, p);
   }
   const { s, now } = reach('baking');
-  const r = go(s, E.health(now, { handled: 10, errors: 10 }, { telegram: 1 }, 'h2'));
+  const r = go(s, E.health(now, { handled: 10, errors: 10 }, tg(1), 'h2'));
   assert.deepEqual(r.effects, []);
   assert.deepEqual(r.state, s);
 });
@@ -629,11 +723,11 @@ test('resume cursors: the latest of ACTIVE, HEALTH and STOPPED', () => {
   // Only ACTIVE's.
   assert.deepEqual(only(drive(s, [E.abort(t + 1), E.tick(t + 2, false)]).effects, 'resume').cursors, CUR_ACTIVE);
   // HEALTH's, also when it arrives during the rollback (green polls until it stops).
-  const viaHealth = drive(s, [E.health(t + 1000, {}, { telegram: 40 }), E.abort(t + 1001), E.health(t + 1002, {}, { telegram: 41 }), E.tick(t + 1003, false)]);
-  assert.deepEqual(only(viaHealth.effects, 'resume').cursors, { telegram: 41 });
+  const viaHealth = drive(s, [E.health(t + 1000, {}, tg(40)), E.abort(t + 1001), E.health(t + 1002, {}, tg(41)), E.tick(t + 1003, false)]);
+  assert.deepEqual(only(viaHealth.effects, 'resume').cursors, tg(41));
   // STOPPED's, over HEALTH's.
-  const viaStopped = drive(s, [E.health(t + 1000, {}, { telegram: 40 }), E.abort(t + 1001), E.stopped(t + 1002, { telegram: 42 })]);
-  assert.deepEqual(only(viaStopped.effects, 'resume').cursors, { telegram: 42 });
+  const viaStopped = drive(s, [E.health(t + 1000, {}, tg(40)), E.abort(t + 1001), E.stopped(t + 1002, tg(42))]);
+  assert.deepEqual(only(viaStopped.effects, 'resume').cursors, tg(42));
   // Health during the rollback is not judged.
   const noJudge = drive(s, [E.abort(t + 1), ...[2, 3, 4].map((i) => E.health(t + i, { handled: 10, errors: 10 }))]);
   assert.equal(noJudge.state.phase, 'rolling-back');
@@ -647,6 +741,51 @@ test('the dark window in the record: from paused_at to polling_at, also when rol
   const { s: active } = reach('active');
   const neg = drive(active, [E.confirm(AT.confirm, AT.paused - 7), E.abort(AT.confirm + 1), E.tick(AT.confirm + 2, false)]);
   assert.equal(recordOf(neg).dark_window_ms, 0);
+});
+
+test('verdict files: EVENT verdict waits for the write; a failed write comes back as an event and the record says so', () => {
+  const { s, now } = reach('reserved');
+  const r = go(s, E.abort(now), false);
+  assert.deepEqual(kinds(r.effects), ['reply:ABORTING', 'emit:phase', 'record'], 'no EVENT verdict before the write');
+  assert.equal(r.state.unrecorded.length, 1);
+  const w = go(r.state, { type: 'recorded', now: now + 1, handoff_id: ID, error: 'could not write the verdict file: EROFS' });
+  const rec = only(w.effects, 'emit').event;
+  assert.equal(rec.kind === 'verdict' && rec.record.record_error, 'could not write the verdict file: EROFS');
+  assert.equal(w.state.last_verdict?.record_error, 'could not write the verdict file: EROFS');
+  assert.deepEqual(w.state.unrecorded, []);
+  assert.equal(r.state.last_verdict?.record_error, undefined, 'the earlier state is untouched');
+  // An outcome nobody waits for changes nothing.
+  assert.deepEqual(go(w.state, { type: 'recorded', now: now + 2, handoff_id: ID, error: null }).effects, []);
+});
+
+test('verdict files: a promoted record that could not be written is final with record_error once green answers', () => {
+  const { s } = reach('baking');
+  const steps = [...heartbeats(AT.confirm, BAKE_END), E.health(BAKE_END, { seq: 9 }, tg(30))];
+  let st = s;
+  for (const ev of steps.slice(0, -1)) st = go(st, ev).state;
+  const p = go(st, steps[steps.length - 1]!, false);
+  assert.equal(p.state.phase, 'complete');
+  assert.deepEqual(kinds(p.effects).slice(-2), ['record', 'to_green:HANDOFF_COMPLETE']);
+  const w = go(p.state, { type: 'recorded', now: BAKE_END, handoff_id: ID, error: 'could not write the verdict file: ENOSPC' });
+  assert.deepEqual(w.effects, [], 'still provisional: no EVENT verdict');
+  const done = go(go(w.state, E.greenComplete(BAKE_END + 20)).state, E.checked(BAKE_END + 22));
+  const ev = only(done.effects, 'emit').event;
+  assert.equal(ev.kind === 'verdict' && ev.record.record_error, 'could not write the verdict file: ENOSPC');
+  assert.equal(done.state.last_verdict?.record_error, 'could not write the verdict file: ENOSPC');
+});
+
+test('verdict files: outcomes come back in the order of the writes, also across handoffs', () => {
+  let st = initialState(SELF);
+  st = go(st, E.reserve(T0)).state;
+  st = go(st, E.abort(T0 + 1), false).state;
+  st = go(st, E.reserve(T0 + 2, { handoff_id: 'h2' })).state;
+  st = go(st, E.abort(T0 + 3, 'again', 'h2'), false).state;
+  assert.deepEqual(st.unrecorded.map((r) => r.handoff_id), [ID, 'h2']);
+  const a = go(st, { type: 'recorded', now: T0 + 4, handoff_id: ID, error: 'disk full' });
+  const first = only(a.effects, 'emit').event;
+  assert.ok(first.kind === 'verdict' && first.record.handoff_id === ID && first.record.record_error === 'disk full');
+  assert.equal(a.state.last_verdict?.handoff_id, 'h2', 'the later verdict stays the last one');
+  assert.equal(a.state.last_verdict?.record_error, undefined);
 });
 
 test('view: STATE during a handoff and after one', () => {
@@ -684,12 +823,12 @@ test('a long bake, long reasons and a big last verdict still give frames that fi
   for (let i = 1; i <= n; i++) {
     const sample = { seq: i, handled: 123456, errors: 1, latency_p50_ms: 12.345678901, latency_p99_ms: 98.765432109 };
     // step, not go: checking purity on every one of 3000 steps would take the test quadratic time.
-    st = step(st, E.health(AT.confirm + i * 1000, sample, { telegram: 1_000_000 + i, discord: 'x'.repeat(256) })).state;
+    st = step(st, E.health(AT.confirm + i * 1000, sample, { ...tg(1_000_000 + i), discord: { kind: 'discord', session_id: 'x'.repeat(128), seq: i, resume_gateway_url: `wss://${'g'.repeat(490)}` } })).state;
   }
   assert.equal(st.handoff?.health.length, n);
   assertWireSafe(view(st));
   const r = go(st, E.abort(AT.confirm + n * 1000 + 1, long));
-  const end = go(r.state, E.stopped(AT.confirm + n * 1000 + 2, { telegram: 1 }));
+  const end = go(r.state, E.stopped(AT.confirm + n * 1000 + 2, tg(1)));
   const rec = recordOf(end);
   assert.ok(rec.reason.startsWith('aborted: éé') && rec.reason.length <= 4096, `reason of ${rec.reason.length} characters`);
   assert.ok(rec.health.length > 100 && rec.health.length < n, `${rec.health.length} samples kept`);
@@ -813,15 +952,16 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
         case 'init':
           return E.ack(now, { handoff_id: id(true), release: h!.release, runtime: h!.runtime });
         case 'draining':
-          return E.drained(now, { telegram: now % 1000 });
+          return E.drained(now, tg(now % 1000));
         case 'active':
           return E.confirm(now, now - 3, id(true));
         case 'baking':
-          return E.health(now, { handled: 20, errors: spec.ok ? 0 : 5 }, { telegram: now % 1000 }, id(true));
+          return E.health(now, { handled: 20, errors: spec.ok ? 0 : 5 }, tg(now % 1000), id(true));
         case 'complete':
+          if (h?.verifying) return E.checked(now, spec.ok ? h.green_pid : null);
           return spec.ok ? E.greenComplete(now, id(true)) : E.tick(now, false);
         default:
-          return spec.ok ? E.stopped(now, { telegram: 1 }, id(true)) : E.tick(now, false);
+          return spec.ok ? E.stopped(now, tg(1), id(true)) : E.tick(now, false);
       }
     case 'reserve':
       return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th });
@@ -834,17 +974,17 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
     case 'confirm':
       return E.confirm(now, Math.max(0, now + spec.polling), id(spec.right));
     case 'health':
-      return E.health(now, { handled: spec.handled, errors: spec.errors, latency_p99_ms: spec.p99 }, { telegram: now % 997 }, id(spec.right));
+      return E.health(now, { handled: spec.handled, errors: spec.errors, latency_p99_ms: spec.p99 }, tg(now % 997), id(spec.right));
     case 'green_rollback':
-      return E.greenRollback(now, spec.reason, spec.cursors ? { telegram: 5 } : undefined, id(spec.right));
+      return E.greenRollback(now, spec.reason, spec.cursors ? tg(5) : undefined, id(spec.right));
     case 'stopped':
-      return E.stopped(now, { telegram: 6 }, id(spec.right));
+      return E.stopped(now, tg(6), id(spec.right));
     case 'closed':
       return E.closed(now, spec.alive);
     case 'abort':
       return E.abort(now, spec.reason, id(spec.right));
     case 'baseline':
-      return E.baseline(now, 0.01, spec.p99);
+      return E.baseline(now, spec.p99);
     case 'tick':
       return E.tick(now, spec.alive);
   }
@@ -859,9 +999,13 @@ interface Track {
   records: number;
   /** A promotion taken back because green never owned the socket. */
   revoked?: boolean;
+  /** Blue left: the promotion became final. */
+  exited?: boolean;
 }
 
 test('property: random events never throw, keep deadlines consistent, resume at most once, and every handoff ends with one record', () => {
+  let finals = 0;
+  let takenBack = 0;
   fc.assert(
     fc.property(specsArb, (specs) => {
       let s = initialState(SELF);
@@ -904,7 +1048,11 @@ test('property: random events never throw, keep deadlines consistent, resume at 
             assert.equal(fx.pid, before.handoff?.green_pid, 'the pid stopped is green');
             t!.stopped = true;
           }
-          if (fx.kind === 'exit') assert.ok(ev.type === 'green_complete' && before.phase === 'complete' && s.phase === 'complete', 'exit only once green owns the socket');
+          if (fx.kind === 'exit') {
+            assert.ok(ev.type === 'takeover_checked' && ev.server_pid === before.handoff?.green_pid, 'exit only once the socket answers from green');
+            assert.ok(before.phase === 'complete' && s.phase === 'complete');
+            t!.exited = true;
+          }
         }
         const rec = r.effects.find((f) => f.kind === 'record');
         const ended = before.handoff !== null && (s.handoff === null || (s.phase === 'complete' && before.phase !== 'complete'));
@@ -940,7 +1088,11 @@ test('property: random events never throw, keep deadlines consistent, resume at 
       assert.ok(s.phase === 'idle' || s.phase === 'complete', `stuck in ${s.phase}`);
       // A promotion whose green never took the socket is recorded again, as rolled back.
       for (const t of all) assert.equal(t.records, t.revoked ? 2 : 1, `handoff ${t.id}: ${t.records} records`);
+      finals += all.filter((t) => t.exited).length;
+      takenBack += all.filter((t) => t.revoked).length;
     }),
     { numRuns: 400 },
   );
+  // The runs reach the end of a promotion both ways, or the property says little about it.
+  assert.ok(finals > 0 && takenBack > 0, `final promotions ${finals}, take-backs ${takenBack}`);
 });

@@ -161,7 +161,8 @@ export class GatewayHarness {
           thresholds: { max_heartbeat_age_ms: spec.maxHeartbeatAgeMs ?? 1_000, consecutive: 3, latency_floor_ms: 5_000, ...spec.thresholds },
           deadlines: {
             heartbeat_ms: spec.heartbeatMs ?? 100,
-            rollback_grace_ms: spec.rollbackGraceMs ?? 800,
+            // At least drain_ms: RESERVE refuses a grace shorter than green's own drain may take.
+            rollback_grace_ms: spec.rollbackGraceMs ?? 3_000,
             ack_ms: (spec.initMs ?? 50) + 10_000,
             drain_ms: 3_000,
             confirm_ms: 3_000,
