@@ -101,6 +101,6 @@ function params(spec: GatewaySpec, release: string, bakeMs: number, greenEnv: Re
     bakeMs,
     timeoutMs: spec.initMs + bakeMs + 60_000,
     thresholds: { max_heartbeat_age_ms: 2_000, consecutive: 3 },
-    deadlines: { heartbeat_ms: 100, ack_ms: spec.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 2_000 },
+    deadlines: { heartbeat_ms: 100, ack_ms: spec.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 5_000 },
   };
 }

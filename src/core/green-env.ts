@@ -6,6 +6,8 @@ export const GREEN_ENV = {
   runtime: 'HERMES_RUNTIME',
   /** The release being promoted. */
   release: 'HERMES_RELEASE',
+  /** The handoff socket on the host (always set, so a custom socket-path reaches green). */
+  socket: 'HERMES_HANDOFF_SOCKET',
   /** The handoff green is started for: it connects as green for this id. */
   handoffId: 'HERMES_HANDOFF_ID',
 } as const;

@@ -1,3 +1,4 @@
+import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
 import { PeerError, type ObserverClient } from '../peer/observer.ts';
 import { followHandoff } from './follow.ts';
 import { GREEN_ENV } from '../core/green-env.ts';
@@ -14,6 +15,11 @@ import { verdictOutcome } from './verdicts.ts';
 import { tailGreenLog } from './green-log.ts';
 import { errorMessage } from '../core/errors.ts';
 import { RERUN_STATUS } from '../core/reasons.ts';
+
+/** The drain deadline: the protocol's default, but never longer than the rollback grace, which must cover green's own drain (protocol.md 10). */
+export function drainFor(rollbackGraceMs: number | undefined): number {
+  return Math.min(DEFAULT_DEADLINES.drain_ms, rollbackGraceMs ?? DEFAULT_DEADLINES.rollback_grace_ms);
+}
 
 /** A heartbeat interval that gives a short bake at least ~10 samples to judge by (1 s for long bakes). */
 export function heartbeatFor(bakeMs: number): number {
@@ -52,7 +58,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     io.onPhase?.('reserving', `reserving handoff ${id}`);
     try {
       await obs.reserve(
-        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), ...p.deadlines } },
+        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), drain_ms: drainFor(p.deadlines.rollback_grace_ms), ...p.deadlines } },
         10_000,
       );
     } catch (e) {
@@ -90,7 +96,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
         greenCommand: p.greenCommand,
         launcher: p.launcher,
         unit: unitName(p.systemdUnit, id),
-        env: { ...p.greenEnv, [GREEN_ENV.home]: paths.home, [GREEN_ENV.runtime]: p.runtime, [GREEN_ENV.release]: p.release, [GREEN_ENV.handoffId]: id },
+        env: { ...p.greenEnv, [GREEN_ENV.home]: paths.home, [GREEN_ENV.runtime]: p.runtime, [GREEN_ENV.release]: p.release, [GREEN_ENV.socket]: paths.socket, [GREEN_ENV.handoffId]: id },
       });
     } catch (e) {
       return out.done('failed', await abandon(errorMessage(e)));

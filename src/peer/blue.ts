@@ -10,7 +10,7 @@ import { HandoffId } from '../protocol/ids.ts';
 import { initialState, step, view, type BlueEffect, type BlueEvent, type BlueState } from '../protocol/machine.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
-import { errorMessage } from './error-message.ts';
+import { errorMessage } from '../core/errors.ts';
 import { realOs, waitGone, type Cancel, type PeerListener, type PeerOs } from './os.ts';
 import { servingPid } from './probe.ts';
 

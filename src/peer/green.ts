@@ -3,7 +3,7 @@ import { DEFAULT_DEADLINES, PROBE_MS, type Deadlines } from '../protocol/deadlin
 import { PROTOCOL_VERSION, type Cursors, type Frame, type VerdictRecord } from '../protocol/frames.ts';
 import type { Adapters } from './adapters.ts';
 import { FrameConn } from './conn.ts';
-import { errorMessage } from './error-message.ts';
+import { errorMessage } from '../core/errors.ts';
 import { realOs, sleep, waitGone, type Cancel, type PeerOs } from './os.ts';
 import { servingPid, socketAnswers } from './probe.ts';
 import { formatDuration } from '../protocol/format.ts';

@@ -226,7 +226,7 @@ test('a full valid set parses into the expected Settings', () => {
     bake: {
       bakeMs: 1500,
       timeoutMs: 120_000,
-      thresholds: { max_error_rate: 0.025, max_latency_factor: 2, latency_floor_ms: 100, max_heartbeat_age_ms: 2500, consecutive: 4 },
+      thresholds: { max_error_rate: 0.025, max_latency_factor: 2, latency_floor_ms: 100, expected_latency_ms: 5000, min_messages: 10, max_heartbeat_age_ms: 2500, consecutive: 4 },
       deadlines: { ack_ms: 30_000, claim_ms: 60_000, rollback_grace_ms: 500 },
     },
     report: {
@@ -267,7 +267,7 @@ test('defaults: the minimal set', () => {
   assert.deepEqual(s.bake, {
     bakeMs: 300_000,
     timeoutMs: 900_000,
-    thresholds: { max_error_rate: 0.05, max_latency_factor: 3, latency_floor_ms: 250, max_heartbeat_age_ms: 5000, consecutive: 3 },
+    thresholds: { max_error_rate: 0.05, max_latency_factor: 3, latency_floor_ms: 250, expected_latency_ms: 5000, min_messages: 10, max_heartbeat_age_ms: 5000, consecutive: 3 },
     deadlines: { ack_ms: 120_000, claim_ms: 600_000, rollback_grace_ms: 10_000 },
   });
   assert.deepEqual(s.report, {
