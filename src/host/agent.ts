@@ -115,8 +115,14 @@ export function parseAgentHello(stdout: string): HostAgent | null {
 export function agentMessage(r: Pick<ExecResult, 'stderr' | 'code' | 'signal'>): string {
   const last = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1) ?? '';
   const text = last.startsWith(`${AGENT_PROGRAM}: `) ? last.slice(AGENT_PROGRAM.length + 2) : last;
-  const shown = JSON.stringify(text.slice(0, 500)).slice(1, -1);
+  const shown = escapeControls(text.slice(0, 500));
   return shown || `${AGENT_PROGRAM} exited ${r.code ?? r.signal} without a message`;
+}
+
+/** Host text as one line of data: control characters (newlines, escapes, C1, line separators) as \\uXXXX. */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Where detection reports what it found. */
@@ -140,7 +146,7 @@ export async function detectAgent(host: Pick<Host, 'exec'>, log: AgentLog, timeo
     if (agent.protocol !== AGENT_PROTOCOL) {
       log.warn(`${AGENT_PROGRAM} on the host speaks interface ${agent.protocol}; this action speaks ${AGENT_PROTOCOL}: install the agent from this action's release`);
     }
-    if (agent.configError) log.warn(`${AGENT_PROGRAM} on the host cannot use its config: ${JSON.stringify(agent.configError).slice(1, -1)}`);
+    if (agent.configError) log.warn(`${AGENT_PROGRAM} on the host cannot use its config: ${escapeControls(agent.configError)}`);
     return agent;
   }
   if (r.code !== 127) {
