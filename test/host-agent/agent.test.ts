@@ -27,6 +27,13 @@ function groupOf(pgid: number): number[] {
   return out;
 }
 
+/** Runs `fn` over `items`, at most `n` at once (an SSH connection allows 10 sessions), results in order. */
+async function inBatches<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += n) out.push(...(await Promise.all(items.slice(i, i + n).map(fn))));
+  return out;
+}
+
 async function until<T>(what: string, ms: number, probe: () => Promise<T | null>): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -118,8 +125,9 @@ test('host agent: the refused commands, through a real sshd and the documented f
     ['hermes-handoff-agent token', 'ro', 77, /not token/],
     ['sh', 'ro', 64, /unknown operation "sh"/],
   ];
-  for (const [command, key, code, message] of table) {
-    const r = await rawExec(key === 'full' ? k.rawFull : k.rawRo, command);
+  const results = await inBatches(table, 5, ([command, key]) => rawExec(key === 'full' ? k.rawFull : k.rawRo, command));
+  for (const [i, [command, key, code, message]] of table.entries()) {
+    const r = results[i]!;
     const label = `${key}: ${JSON.stringify(command.slice(0, 60))}`;
     assert.equal(r.code, code, `${label}: exit ${r.code}, stderr ${r.stderr}`);
     assert.equal(r.stdout, '', label);
@@ -137,6 +145,7 @@ test('host agent: the refused commands, through a real sshd and the documented f
       if (err) return reject(err);
       let stderr = '';
       let code: number | null = null;
+      ch.resume(); // nothing comes on stdout, but its end must be read for 'close' to follow
       ch.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       ch.on('exit', (c: number | null) => (code = c));
       ch.on('close', () => resolve({ code, stderr }));
@@ -159,8 +168,9 @@ test('host agent: the refused commands, through a real sshd and the documented f
     ['{"A": NaN}', /not valid JSON/],
     [JSON.stringify({ A: 'x'.repeat(1_100_000) }), /over 1048576 bytes/],
   ];
-  for (const [stdin, message] of envCases) {
-    const r = await rawExec(k.rawFull, 'launch some-id', stdin);
+  const envResults = await inBatches(envCases, 4, ([stdin]) => rawExec(k.rawFull, 'launch some-id', stdin));
+  for (const [i, [stdin, message]] of envCases.entries()) {
+    const r = envResults[i]!;
     assert.equal(r.code, AGENT_EXIT.badInput, `${stdin.slice(0, 40)}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
@@ -288,7 +298,7 @@ test('host agent: every operation against a real blue, a promotion driven throug
   assert.deepEqual(groupOf(sleeperPid), []);
   const pr = await run(k.full, 'pid-runs', [sleeperPid]);
   assert.equal(pr.code, 1);
-  assert.match(pr.stdout, /is not running/);
+  assert.match(pr.stdout, /is not running|has exited \(a zombie not yet reaped\)/); // who reaps orphans depends on the init of the machine
   const twice = await run(k.full, 'stop-green', [id2]);
   assert.equal(twice.code, 0);
   assert.equal((JSON.parse(twice.stdout) as { stopped: boolean }).stopped, false);

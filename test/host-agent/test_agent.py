@@ -32,7 +32,7 @@ def load_agent() -> ModuleType:
     spec = importlib.util.spec_from_loader("hermes_handoff_agent", loader)
     assert spec is not None
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["hermes_handoff_agent"] = mod  # dataclasses look their module up there
+    sys.modules["hermes_handoff_agent"] = mod  # as an import would, for anything that looks the module up
     loader.exec_module(mod)
     return mod
 
