@@ -97,12 +97,7 @@ class SshHostImpl implements SshHost {
 
   /** Opens the first connection (no retries: a bad first connection is reported at once), then looks for the agent. */
   async start(): Promise<void> {
-    try {
-      await this.attach();
-    } catch (err) {
-      if (err instanceof HostKeyMismatchError) this.fatal = err;
-      throw err;
-    }
+    await this.attach();
     this.log.info(`SSH connected to ${this.who}${this.jump ? ` through ${whoOf(this.jump)}` : ''}`);
     if (this.opts.agent === 'auto') {
       try {
