@@ -128,6 +128,12 @@ class ParseOperation(Refusal):
         self.assertEqual(re.findall(r"'([a-z-]+)'", listed.group(1)), list(agent.OPS))
         ro = re.search(r"AGENT_READ_ONLY_OPS: readonly AgentOp\[\] = \[(.*?)\]", ts, re.S)
         self.assertEqual(re.findall(r"'([a-z-]+)'", ro.group(1)), [o.name for o in agent.OPS.values() if o.read_only])
+        self.assertIn("AGENT_PROTOCOL = %d;" % agent.AGENT_PROTOCOL, ts)
+        exits = dict(re.findall(r"^  (\w+): (\d+),$", re.search(r"AGENT_EXIT = \{(.*?)\} as const", ts, re.S).group(1), re.M))
+        python_side = {"ok": agent.EXIT_OK, "no": agent.EXIT_NO, "notFound": agent.EXIT_NOT_FOUND, "refused": agent.EXIT_REFUSED,
+                       "badInput": agent.EXIT_BAD_INPUT, "unavailable": agent.EXIT_UNAVAILABLE, "internal": agent.EXIT_INTERNAL,
+                       "readOnly": agent.EXIT_READ_ONLY, "config": agent.EXIT_CONFIG, "timeout": agent.EXIT_TIMEOUT}
+        self.assertEqual({k: int(v) for k, v in exits.items()}, python_side)
 
 
 class ConfigFile(unittest.TestCase):
