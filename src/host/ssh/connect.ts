@@ -2,11 +2,11 @@ import { isAbsolute } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectAgent, type HostAgent } from '../agent.ts';
-import { HostConnectionError, type ExecOptions, type ExecResult, type Host } from '../host.ts';
+import { HostConnectionError, HostKeyMismatchError, type ExecOptions, type ExecResult, type Host } from '../host.ts';
 import { backoffDelay } from './backoff.ts';
 import { ChannelSocket } from './channel-socket.ts';
 import { checkPrivateKey, dial, errorContext, whoOf, type Dialed, type Endpoint, type SshLog } from './dial.ts';
-import { HostKeyMismatchError, isPermanent, wrapSshError } from './errors.ts';
+import { isPermanent, wrapSshError } from './errors.ts';
 import { execOnClient } from './exec.ts';
 import { hostKeyPolicy } from './host-key-policy.ts';
 import { SshOptions, type SshOptionsInput } from './options.ts';
@@ -15,7 +15,7 @@ import { Slots } from './slots.ts';
 import { openStreamLocal } from './stream-local.ts';
 
 export type { SshLog } from './dial.ts';
-export { HostKeyMismatchError } from './errors.ts';
+export { HostKeyMismatchError } from '../host.ts';
 
 /** Session channels (exec, relay) open at once per connection; below OpenSSH's default MaxSessions of 10. */
 const MAX_SESSIONS = 8;

@@ -5,7 +5,8 @@
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostConnectionError } from '../host.ts';
-import { HostKeyMismatchError, permanentError, wrapSshError, type ErrorContext } from './errors.ts';
+import { HostKeyMismatchError } from '../host.ts';
+import { permanentError, wrapSshError, type ErrorContext } from './errors.ts';
 import type { HostKeyPolicy } from './host-key-policy.ts';
 import type { SshOptions } from './options.ts';
 

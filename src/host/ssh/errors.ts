@@ -15,17 +15,6 @@ export interface ErrorContext {
   keepaliveCountMax: number;
 }
 
-/**
- * The server offered a host key the pins do not accept (or one marked @revoked), at connect time or on any
- * reconnect: someone may be intercepting the connection. Never retried, and the host dials no more after it;
- * the message is the same whenever it happens. The engine's verdict for it is `failed`.
- */
-export class HostKeyMismatchError extends HostConnectionError {
-  override name = 'HostKeyMismatchError';
-  /** Marks it permanent for isPermanent. */
-  readonly permanent = true;
-}
-
 /** True for failures that a retry cannot fix (refused host key, rejected credentials, unreadable key). */
 export function isPermanent(err: unknown): boolean {
   return err instanceof HostConnectionError && (err as HostConnectionError & { permanent?: boolean }).permanent === true;
