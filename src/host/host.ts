@@ -37,3 +37,14 @@ export interface Host {
 export class HostConnectionError extends Error {
   override name = 'HostConnectionError';
 }
+
+/**
+ * Thrown when the host cannot be trusted: its SSH host key matches no pin (or is revoked), at connect time or on
+ * any reconnect. A decided failure (verdict `failed`), never retried: the host dials no more after it, and the
+ * message is the same whenever it happens.
+ */
+export class HostKeyMismatchError extends HostConnectionError {
+  override name = 'HostKeyMismatchError';
+  /** Marks it as a failure a retry cannot fix. */
+  readonly permanent = true;
+}

@@ -1,6 +1,6 @@
 // Shared helpers for the SSH host tests (not a test file itself).
 import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import type { SshOptionsInput } from '../../src/host/ssh/options.ts';
@@ -86,4 +86,48 @@ export async function roundTrip(sock: Duplex, text: string): Promise<string> {
   });
   sock.write(text);
   return within(done, 10_000, 'echo round trip');
+}
+
+/** A loopback TCP proxy standing between the client and an sshd: the path a MITM would sit on. */
+export interface TcpProxy {
+  port: number;
+  /** The upstream port of every connection accepted so far, in order. */
+  accepted: number[];
+  /** Sends new connections to another upstream port. */
+  retarget(port: number): void;
+  /** Cuts every open connection (both sides), as a network fault would. */
+  cutAll(): void;
+}
+
+/** Starts a TCP proxy to 127.0.0.1:upstream, closed (with its connections) when the test ends. */
+export async function tcpProxy(t: TestContext, upstream: number): Promise<TcpProxy> {
+  let target = upstream;
+  const accepted: number[] = [];
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    accepted.push(target);
+    const up = connect(target, '127.0.0.1');
+    for (const s of [client, up]) {
+      open.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        open.delete(s);
+        client.destroy();
+        up.destroy();
+      });
+    }
+    client.pipe(up);
+    up.pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  const cutAll = (): void => {
+    for (const s of open) s.destroy();
+  };
+  t.after(() => {
+    cutAll();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return { port, accepted, retarget: (p) => (target = p), cutAll };
 }

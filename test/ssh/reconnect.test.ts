@@ -5,10 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostConnectionError } from '../../src/host/host.ts';
+import { HostConnectionError, HostKeyMismatchError } from '../../src/host/host.ts';
 import { connectSsh } from '../../src/host/ssh/connect.ts';
+import { isPermanent } from '../../src/host/ssh/errors.ts';
 import { requireSshd, startSshd } from '../support/sshd.ts';
-import { captureLog, echoServer, optionsFor, roundTrip, sshdFor, within } from './fixtures.ts';
+import { captureLog, echoServer, optionsFor, roundTrip, sshdFor, tcpProxy, within } from './fixtures.ts';
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -107,6 +108,57 @@ test('reconnecting re-verifies the host key: a different key after the drop is r
   // a host key mismatch is not retried
   assert.equal(log.warns.filter((w) => /reconnect attempt \d+\/5 .* failed/.test(w)).length, 0, JSON.stringify(log.warns));
   assert.equal(host.connectionsOpened, 1);
+});
+
+test('MITM on reconnect: the path now leads to another host key; a decided HostKeyMismatchError with the connect-time message, no retry, and no more dialling', async (t) => {
+  if (!requireSshd(t)) return;
+  const real = await sshdFor(t);
+  const mitm = await sshdFor(t); // its own fresh host key
+  const proxy = await tcpProxy(t, real.port);
+  const opts = optionsFor(real, { port: proxy.port, pins: { knownHosts: [], fingerprints: [real.hostFingerprint] }, reconnect: { attempts: 5, baseDelayMs: 50, maxDelayMs: 200 } });
+  const log = captureLog();
+  const host = await connectSsh(opts, log);
+  t.after(() => host.close());
+  assert.equal((await host.exec(['echo', 'real host'], { timeoutMs: 10_000 })).stdout, 'real host\n');
+  const sockPath = join(real.dir, 'echo.sock');
+  await echoServer(t, sockPath);
+
+  // the interception: the link drops, and whatever answers next on that address is the MITM
+  const dropped = new Promise<void>((resolve) => host.onDisconnect(() => resolve()));
+  proxy.retarget(mitm.port);
+  proxy.cutAll();
+  await within(dropped, 10_000, 'onDisconnect after the cut');
+  const err = await host.exec(['true'], { timeoutMs: 10_000 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof HostKeyMismatchError, `expected HostKeyMismatchError, got ${String(err)}`);
+  assert.ok(err instanceof HostConnectionError);
+  assert.ok(isPermanent(err));
+  assert.ok(err.message.includes(mitm.hostFingerprint) && err.message.includes(real.hostFingerprint), err.message);
+  assert.doesNotMatch(err.message, /rerun|mode: status|timed out/);
+  const toMitm = proxy.accepted.filter((p) => p === mitm.port).length;
+  assert.equal(toMitm, 1, 'the MITM was dialled more than once: a mismatch must not be retried');
+  assert.equal(log.warns.filter((w) => /reconnect attempt \d+\/5 .* failed/.test(w)).length, 0, JSON.stringify(log.warns));
+
+  // every later call fails at once with the same error and dials nothing, even once the path is honest again
+  const dialled = proxy.accepted.length;
+  await assert.rejects(host.exec(['true'], { timeoutMs: 10_000 }), (e) => e === err);
+  await assert.rejects(host.openSocket(sockPath, 10_000), (e) => e === err);
+  proxy.retarget(real.port);
+  await assert.rejects(host.exec(['true'], { timeoutMs: 10_000 }), (e) => e === err);
+  assert.equal(proxy.accepted.length, dialled);
+  assert.equal(host.connectionsOpened, 1);
+  assert.doesNotMatch(await mitm.log(), /Accepted publickey/);
+
+  // the same message as a first connection to the MITM
+  proxy.retarget(mitm.port);
+  const atConnect = await connectSsh(opts, captureLog()).then(
+    (h) => h.close().then(() => null),
+    (e: unknown) => e,
+  );
+  assert.ok(atConnect instanceof HostKeyMismatchError, String(atConnect));
+  assert.equal(err.message, atConnect.message);
 });
 
 test('reconnect gives up after the configured attempts, naming the last error', async (t) => {

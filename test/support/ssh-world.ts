@@ -14,7 +14,8 @@ import { requireSshd, startSshd, type Sshd, type SshdOptions } from './sshd.ts';
 import { builtDist } from './action-runner.ts';
 
 export interface SshWorldOptions {
-  sshd?: SshdOptions;
+  /** The sshd's options, or a function of the world's directory and HERMES_HOME (for paths in its config). */
+  sshd?: SshdOptions | ((w: { dir: string; home: string }) => SshdOptions);
   rate?: number;
   homeName?: string;
   /** More environment for blue (e.g. HERMES_BLUE_FAULT). */
@@ -32,6 +33,8 @@ export interface SshWorld {
   pids: Set<number>;
   /** The command line that starts a green of the reference gateway with `fault`. */
   greenCommand(fault?: string): string;
+  /** The argv of the reference gateway against this world's platform and home, with `extra` flags. */
+  gatewayArgv(extra?: string[]): string[];
   /** Stops production, waits until everything produced is answered, and returns the platform's figures. */
   settle(): Promise<PlatformStats>;
   /** The pid in gateway.pid (the process serving now). */
@@ -49,7 +52,8 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'hh-world-'));
   const home = join(dir, opts.homeName ?? 'home');
   // Keys live in the world's dir, so a restarted sshd offers the same host key.
-  const sshdOpts: SshdOptions = { hostKeyDir: join(dir, 'sshd-keys'), ...opts.sshd };
+  const given = typeof opts.sshd === 'function' ? opts.sshd({ dir, home }) : opts.sshd;
+  const sshdOpts: SshdOptions = { hostKeyDir: join(dir, 'sshd-keys'), ...given };
   const sshd = await startSshd(sshdOpts);
   const platform = await startFakePlatform({ port: 0, rate: opts.rate ?? 100, graceMs: 300 });
   const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', '50', '--poll-timeout', '5', ...extra];
@@ -64,6 +68,7 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
     blue,
     pids: new Set([blue.pid!]),
     greenCommand: (fault = 'none') => shellJoin(gw(['--fault', fault])),
+    gatewayArgv: (extra = []) => gw(extra),
     serving: () => readPidFile(join(home, 'gateway.pid')),
     alive: () => gatewaysOf(home),
     async restartSshd(downMs = 0) {

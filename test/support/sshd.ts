@@ -25,6 +25,13 @@ export interface SshdOptions {
   extraHostKeyTypes?: HostKeyType[];
   /** Listen on this port instead of a fresh ephemeral one (e.g. to restart an sshd in place). */
   port?: number;
+  /** Appended to the generated sshd_config as is (e.g. a `Match User` block); sshd -t checks it at start. */
+  extraConfig?: string;
+  /**
+   * The authorized_keys file's text, from the client key's public line (`ssh-ed25519 AAAA... comment`); the
+   * default is that line alone. `keys.readOnly` is a second client key's line, for two-key set-ups.
+   */
+  authorizedKeys?: (keys: { full: string; readOnly: string }) => string;
 }
 
 export interface Sshd {
@@ -38,6 +45,10 @@ export interface Sshd {
   extraKnownHostsLines: string[];
   clientKey: string;
   clientKeyPath: string;
+  /** A second client key (for a read-only line in `authorizedKeys`); in authorized_keys only when that option puts it there. */
+  readOnlyKey: string;
+  /** The authorized_keys file sshd reads (rewrite it to change the keys' options between connections). */
+  authorizedKeysPath: string;
   username: string;
   dir: string;
   pid: number;
@@ -77,13 +88,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const extraKeyPaths = (opts.extraHostKeyTypes ?? []).map((t) => join(keyDir, `ssh_host_${t}_key`));
     for (const [i, t] of (opts.extraHostKeyTypes ?? []).entries()) await ensureKey(extraKeyPaths[i]!, t);
     await ensureKey(clientKeyPath, 'ed25519');
+    const readOnlyKeyPath = join(keyDir, 'client_readonly_ed25519');
+    await ensureKey(readOnlyKeyPath, 'ed25519');
     const authorizedKeys = join(dir, 'authorized_keys');
-    await writeFile(authorizedKeys, await readFile(`${clientKeyPath}.pub`, 'utf8'));
+    const full = (await readFile(`${clientKeyPath}.pub`, 'utf8')).trim();
+    const readOnly = (await readFile(`${readOnlyKeyPath}.pub`, 'utf8')).trim();
+    await writeFile(authorizedKeys, opts.authorizedKeys ? opts.authorizedKeys({ full, readOnly }) : `${full}\n`);
     await chmod(authorizedKeys, 0o600);
 
     const port = opts.port ?? (await freePort());
     const config = join(dir, 'sshd_config');
-    await writeFile(config, sshdConfig({ port, hostKeyPaths: [hostKeyPath, ...extraKeyPaths], authorizedKeys, pidFile: join(dir, 'sshd.pid'), allowStreamLocal: opts.allowStreamLocal ?? true }));
+    await writeFile(config, sshdConfig({ port, hostKeyPaths: [hostKeyPath, ...extraKeyPaths], authorizedKeys, pidFile: join(dir, 'sshd.pid'), allowStreamLocal: opts.allowStreamLocal ?? true, extra: opts.extraConfig ?? '' }));
+    await run(SSHD, ['-t', '-f', config]).catch((e: Error & { stderr?: string }) => {
+      throw new Error(`sshd -t refused the test's sshd_config: ${e.stderr?.trim() || e.message}`);
+    });
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
 
     const logPath = join(dir, 'sshd.log');
@@ -109,6 +127,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       extraKnownHostsLines: await Promise.all(extraKeyPaths.map(knownHostsLineOf)),
       clientKey: await readFile(clientKeyPath, 'utf8'),
       clientKeyPath,
+      readOnlyKey: await readFile(readOnlyKeyPath, 'utf8'),
+      authorizedKeysPath: authorizedKeys,
       username: userInfo().username,
       dir,
       pid,
@@ -129,7 +149,7 @@ async function ensureKey(path: string, type: HostKeyType): Promise<void> {
   await run('ssh-keygen', ['-q', '-t', type, ...bits, '-N', '', '-C', 'hermes-test', '-f', path]);
 }
 
-function sshdConfig(c: { port: number; hostKeyPaths: string[]; authorizedKeys: string; pidFile: string; allowStreamLocal: boolean }): string {
+function sshdConfig(c: { port: number; hostKeyPaths: string[]; authorizedKeys: string; pidFile: string; allowStreamLocal: boolean; extra: string }): string {
   return [
     `Port ${c.port}`,
     'ListenAddress 127.0.0.1',
@@ -147,6 +167,8 @@ function sshdConfig(c: { port: number; hostKeyPaths: string[]; authorizedKeys: s
     'LogLevel VERBOSE',
     'UseDNS no',
     'PrintMotd no',
+    // a Match block lasts to the end of the file, so extra text goes last
+    c.extra,
     '',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 import { isAbsolute } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HostConnectionError, type ExecOptions, type ExecResult, type Host } from '../host.ts';
+import { detectAgent, type HostAgent } from '../agent.ts';
+import { HostConnectionError, HostKeyMismatchError, type ExecOptions, type ExecResult, type Host } from '../host.ts';
 import { backoffDelay } from './backoff.ts';
 import { ChannelSocket } from './channel-socket.ts';
 import { checkPrivateKey, dial, errorContext, whoOf, type Dialed, type Endpoint, type SshLog } from './dial.ts';
@@ -9,11 +10,12 @@ import { isPermanent, wrapSshError } from './errors.ts';
 import { execOnClient } from './exec.ts';
 import { hostKeyPolicy } from './host-key-policy.ts';
 import { SshOptions, type SshOptionsInput } from './options.ts';
-import { openRelay } from './relay.ts';
+import { agentRelayArgv, openRelay } from './relay.ts';
 import { Slots } from './slots.ts';
 import { openStreamLocal } from './stream-local.ts';
 
 export type { SshLog } from './dial.ts';
+export { HostKeyMismatchError } from '../host.ts';
 
 /** Session channels (exec, relay) open at once per connection; below OpenSSH's default MaxSessions of 10. */
 const MAX_SESSIONS = 8;
@@ -25,6 +27,11 @@ export interface SshHost extends Host {
   readonly connectionsOpened: number;
   /** True once a socket had to be relayed through an exec channel because the server refused stream-local. */
   readonly relayInUse: boolean;
+  /**
+   * The host agent found at connect time (`hermes-handoff-agent hello`), or null on a plain host (or with
+   * `agent: off`). When it is set, the engine runs agent operations (agentArgv) instead of shell commands.
+   */
+  readonly agent: HostAgent | null;
   /** Calls `cb` as soon as the connection drops unexpectedly (not after close()); returns an unsubscribe function. */
   onDisconnect(cb: (err: HostConnectionError) => void): () => void;
 }
@@ -55,6 +62,7 @@ class SshHostImpl implements SshHost {
   readonly kind = 'ssh' as const;
   connectionsOpened = 0;
   relayInUse = false;
+  agent: HostAgent | null = null;
 
   private readonly target: Endpoint;
   private readonly jump: Endpoint | null;
@@ -67,6 +75,8 @@ class SshHostImpl implements SshHost {
   private readonly listeners = new Set<(err: HostConnectionError) => void>();
   private readonly sockets = new Set<Duplex>();
   private streamLocalRefused = false;
+  /** Set by a host key mismatch: every later call rejects with it, and the host is never dialled again. */
+  private fatal: HostKeyMismatchError | null = null;
 
   constructor(
     private readonly opts: SshOptions,
@@ -85,10 +95,18 @@ class SshHostImpl implements SshHost {
     this.who = whoOf(opts);
   }
 
-  /** Opens the first connection (no retries: a bad first connection is reported at once). */
+  /** Opens the first connection (no retries: a bad first connection is reported at once), then looks for the agent. */
   async start(): Promise<void> {
     await this.attach();
     this.log.info(`SSH connected to ${this.who}${this.jump ? ` through ${whoOf(this.jump)}` : ''}`);
+    if (this.opts.agent === 'auto') {
+      try {
+        this.agent = await detectAgent(this, this.log, this.opts.readyTimeoutMs);
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
   }
 
   onDisconnect(cb: (err: HostConnectionError) => void): () => void {
@@ -126,15 +144,13 @@ class SshHostImpl implements SshHost {
       }
     }
     // sshd says "open failed" both when stream-local is forbidden and when nothing listens: the relay tells which
+    const argv = this.relayThroughAgent(path, streamLocalError);
     const release = await live.slots.acquire();
     try {
-      const { socket, tool } = await openRelay(live.dialed.target.client, path, left(), release);
+      const { socket, tool } = await openRelay(live.dialed.target.client, path, left(), release, argv);
       if (!this.streamLocalRefused) {
         this.streamLocalRefused = true;
-        this.log.info(
-          `the SSH server refused a stream-local channel to ${path} (${streamLocalError}; AllowStreamLocalForwarding is probably "no"), ` +
-            `so the socket is relayed through ${tool} on the host over an exec channel of the same connection`,
-        );
+        this.log.info(fallbackMessage(path, streamLocalError, tool));
       }
       this.relayInUse = true;
       return this.track(socket);
@@ -149,6 +165,20 @@ class SshHostImpl implements SshHost {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** The agent's relay argv when the host runs the agent (undefined: the shell relay); throws when this key may not use it. */
+  private relayThroughAgent(path: string, streamLocalError: string): string[] | undefined {
+    const a = this.agent;
+    if (!a) return undefined;
+    const why = streamLocalError ? ` (stream-local: ${streamLocalError})` : '';
+    if (a.mode === 'read-only') {
+      throw new Error(`cannot open the handoff socket ${path} on ${this.who}${why}: this key is read-only, and the host agent relays the socket only for the full key; use the agent's status operation`);
+    }
+    if (a.socket !== null && a.socket !== path) {
+      throw new Error(`cannot open ${path} on ${this.who}${why}: the host agent relays only its own socket ${a.socket} (set in ${a.config}); make socket-path and the agent's config agree`);
+    }
+    return agentRelayArgv();
   }
 
   private async shutdown(): Promise<void> {
@@ -168,7 +198,7 @@ class SshHostImpl implements SshHost {
 
   /** The live connection, or a HostConnectionError when it is not back within ms (reconnecting carries on). */
   private async connectionWithin(ms: number, what: string): Promise<Live> {
-    if (this.live?.alive || this.closed) return this.connection();
+    if (this.live?.alive || this.closed || this.fatal) return this.connection();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new HostConnectionError(`SSH connection to ${this.who} is down and was not re-established within ${ms} ms ${what}`)), ms);
@@ -184,6 +214,7 @@ class SshHostImpl implements SshHost {
 
   /** The live connection, reconnecting first when it dropped. */
   private connection(): Promise<Live> {
+    if (this.fatal) return Promise.reject(this.fatal);
     if (this.closed) return Promise.reject(new HostConnectionError(`the SSH host ${this.who} is closed`));
     if (this.live?.alive) return Promise.resolve(this.live);
     this.reconnecting ??= this.reconnect().finally(() => {
@@ -206,6 +237,12 @@ class SshHostImpl implements SshHost {
         return live;
       } catch (err) {
         last = err;
+        if (err instanceof HostKeyMismatchError) {
+          // a different key on reconnect is a MITM until proven otherwise: never dial it again this run
+          this.fatal = err;
+          this.log.warn(err.message);
+          throw err;
+        }
         if (isPermanent(err) || this.closed) throw err;
         this.log.warn(`reconnect attempt ${n}/${attempts} to ${this.who} failed: ${(err as Error).message}`);
       }
@@ -246,6 +283,17 @@ class SshHostImpl implements SshHost {
     this.live = live;
     return live;
   }
+}
+
+/** The log line for a stream-local refusal: the sshd log lines that tell why, and the options behind each. */
+export function fallbackMessage(path: string, streamLocalError: string, tool: string): string {
+  return (
+    `the SSH server refused a stream-local channel to ${path} (${streamLocalError}), so the socket is relayed through ${tool} on the host ` +
+    `over an exec channel of the same connection. For the direct channel, look in sshd's log for: ` +
+    `"refused streamlocal port forward" (AllowStreamLocalForwarding is no or remote, DisableForwarding yes, or the key has restrict or no-port-forwarding without port-forwarding), or ` +
+    `"Received request to connect to path ${path}, but the request was denied" (AllowTcpForwarding is no or remote, PermitOpen none, or a PermitOpen or permitopen= list without [${path}]:*); ` +
+    `docs/host-setup.md#sshd-settings has the set-up that allows it`
+  );
 }
 
 function pick(e: { host: string; port: number; username: string; privateKey: string; passphrase?: string | undefined }): Omit<Endpoint, 'policy'> {

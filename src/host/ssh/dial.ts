@@ -5,6 +5,7 @@
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { HostConnectionError } from '../host.ts';
+import { HostKeyMismatchError } from '../host.ts';
 import { permanentError, wrapSshError, type ErrorContext } from './errors.ts';
 import type { HostKeyPolicy } from './host-key-policy.ts';
 import type { SshOptions } from './options.ts';
@@ -125,7 +126,7 @@ function connectClient(e: Endpoint, opts: SshOptions, log: SshLog, sock?: Client
       if (settled) return;
       settled = true;
       client.end();
-      reject(refusal !== null ? permanentError(refusal) : wrapSshError(err, ctx));
+      reject(refusal !== null ? new HostKeyMismatchError(refusal) : wrapSshError(err, ctx));
     };
     // stays attached for the connection's life: an 'error' with no listener would crash the process
     client.on('error', (err: unknown) => {

@@ -42,6 +42,8 @@ export const SshOptions = z.object({
   /** Accept any host key (with a loud warning). Ignored, with a warning, when pins are given. */
   insecureSkipHostKeyCheck: z.boolean().default(false),
   jump: JumpOptions.optional(),
+  /** `auto`: ask the host once, at connect time, whether it runs hermes-handoff-agent (SshHost.agent); `off`: do not. */
+  agent: z.enum(['auto', 'off']).default('auto'),
   readyTimeoutMs: z.number().int().positive().default(20_000),
   keepaliveIntervalMs: z.number().int().nonnegative().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),

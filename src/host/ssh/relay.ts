@@ -1,6 +1,7 @@
 // The fallback when sshd forbids stream-local forwarding: a relay process on the host, run over an exec channel,
 // that joins its stdin/stdout to the Unix socket. The path only ever travels as a quoted argv word.
 import type { Client } from 'ssh2';
+import { agentArgv } from '../agent.ts';
 import { shellJoin } from '../quote.ts';
 import { ChannelSocket } from './channel-socket.ts';
 
@@ -70,6 +71,11 @@ export function relayArgv(path: string): string[] {
   return ['sh', '-c', RELAY_SCRIPT, 'hermes-relay', path, PYTHON_RELAY, socatSafe(path) ? 'socat-ok' : 'python-only'];
 }
 
+/** The argv that relays the handoff socket through the host agent (its `socket` operation: the path is its own). */
+export function agentRelayArgv(): string[] {
+  return agentArgv('socket');
+}
+
 const READY = /starting data transfer loop|hermes-relay: ready/;
 
 /** The most useful line of a failed relay's stderr (socat's error line, or our own message). */
@@ -84,9 +90,15 @@ export function relayFailure(stderr: string): string {
 /**
  * Starts the relay for `path` on an exec channel and resolves, once it is connected to the socket, with the socket
  * and the tool used. Rejects (naming the path) when the relay exits first, or after timeoutMs.
- * `onGone` runs once when the relay's channel closes.
+ * `onGone` runs once when the relay's channel closes. `argv` replaces the shell relay (the agent's `socket`).
  */
-export function openRelay(client: Client, path: string, timeoutMs: number, onGone: () => void): Promise<{ socket: ChannelSocket; tool: string }> {
+export function openRelay(
+  client: Client,
+  path: string,
+  timeoutMs: number,
+  onGone: () => void,
+  argv: readonly string[] = relayArgv(path),
+): Promise<{ socket: ChannelSocket; tool: string }> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let socket: ChannelSocket | null = null;
@@ -99,7 +111,7 @@ export function openRelay(client: Client, path: string, timeoutMs: number, onGon
     };
     const timer = setTimeout(() => fail(`not connected after ${timeoutMs} ms`), timeoutMs);
     try {
-      client.exec(shellJoin(relayArgv(path)), (err, ch) => {
+      client.exec(shellJoin(argv), (err, ch) => {
         if (err) {
           onGone();
           fail(`the server refused a session channel (${err.message})`);
