@@ -126,14 +126,12 @@ class ForgeReporter implements Reporter {
       this.version = await this.flavor.serverVersion(api);
       const { ctx } = this.opts;
       this.link = this.flavor.runUrl({ serverUrl: ctx.serverUrl, repository: `${ctx.owner}/${ctx.repo}`, runId: ctx.runId, runNumber: ctx.runNumber }, this.version);
-      // Runs beside the handoff; finish waits for it.
-      this.sweeping = this.sweep(api, mode);
       // A status run only reports: nothing pending for it to leave behind.
-      if (mode === 'status') return null;
       const context = this.context(mode);
-      const ok = await this.postStatus('pending', pendingDescription(`${mode} started on ${this.opts.targetName}`, this.opts.deadlineAt ?? null, this.now()), context, mode);
-      if (!ok) return null;
-      return { sha: this.statusSha(mode), context, targetUrl: this.link };
+      const ok = mode !== 'status' && (await this.postStatus('pending', pendingDescription(`${mode} started on ${this.opts.targetName}`, this.opts.deadlineAt ?? null, this.now()), context, mode));
+      // The sweep runs beside the handoff; finish waits for it.
+      this.sweeping = this.sweep(api, mode);
+      return ok ? { sha: this.statusSha(mode), context, targetUrl: this.link } : null;
     } catch (e) {
       this.log.warn(`hermes-handoff could not set the pending status: ${errorMessage(e)}`);
       return null;
