@@ -279,7 +279,9 @@ export class ForgeState {
     const m = /^\/[^/]+\/[^/]+\/actions\/runs\/(\d+)$/.exec(path);
     if (!m) return null;
     const x = Number(m[1]);
-    const [major = 0, minor = 0] = this.behaviour.version.split('.').map(Number);
+    // Forgejo says "9.0.3+gitea-1.22.0": the Gitea it follows decides.
+    const v = /\+gitea-(.*)$/.exec(this.behaviour.version)?.[1] ?? this.behaviour.version;
+    const [major = 0, minor = 0] = v.split('.').map(Number);
     const byId = this.behaviour.flavor === 'github' || major > 1 || (major === 1 && minor >= 26);
     return this.runs.find((r) => (byId ? r.id : r.number) === x) ?? null;
   }
