@@ -79,7 +79,7 @@ for (const spec of SPECS) {
       st.seedIssue(300, 'open', 'hermes-handoff: prod handoff failed', `${failureMarker('prod')}\nan earlier failure`, ['handoff-failed'], 'hermes-bot');
       // The branch's recent commits, one with a pending status nobody will finish: the sweep reads and ends it.
       st.branches.set('main', [SHA_A, SHA_B]);
-      st.statuses.push({ sha: SHA_B, context: 'hermes-handoff/prod', state: 'pending', description: 'promote started on prod', target_url: null, at: Date.now() - 7 * 3600_000 });
+      st.statuses.push({ sha: SHA_B, context: 'hermes-handoff/prod', state: 'pending', description: 'promote started on prod', target_url: null, at: -7 * 3600_000 }); // the flow's clock starts at 0
       const ctx = context(prism.url, SHA_A, { gitea: spec.gitea, messages: ['Merge pull request #12'] });
       assert.equal(ctx.flavor, spec.gitea ? 'gitea' : 'github');
       let now = 0;
