@@ -1,6 +1,7 @@
 // npm run gallery: screenshots of every report artefact of a few verdicts, as GitHub and Gitea readers see
 // them, rendered by headless Chromium (Debian's `chromium`: apt-get install -y chromium) into docs/gallery/.
 // Not part of npm test. Mermaid draws the charts in the page itself, so a chart that does not render shows.
+/* global document */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';

@@ -17,6 +17,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 // C0 and C1 controls (tab and line breaks are handled apart), and the invisible bidi and line separators.
+// eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** A control or invisible character as visible text (`\u001b`). */

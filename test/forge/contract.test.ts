@@ -113,7 +113,8 @@ for (const spec of SPECS) {
       for (const q of statuses.filter((x) => !x.path.endsWith(SHA_B))) {
         assert.equal(q.path, `/repos/acme/gateway/statuses/${SHA_A}`);
         assert.equal(field(q, 'context'), 'hermes-handoff/prod');
-        assert.equal(field(q, 'target_url'), RUN_URL);
+        // Gitea before 1.26 addresses the run page by run number (GITHUB_RUN_NUMBER, 17 in the fixtures).
+        assert.equal(field(q, 'target_url'), spec.file.includes('1.22') ? RUN_URL.replace(/4242$/, '17') : RUN_URL);
         assert.ok(String(field(q, 'description')).length <= 140);
       }
       const prComment = reqs.find((q) => is(q, 'POST', /^\/repos\/acme\/gateway\/issues\/12\/comments$/));
