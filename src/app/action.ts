@@ -44,22 +44,14 @@ function runnerIo(settings: Settings, env: NodeJS.ProcessEnv, coreP: Promise<typ
         const event: unknown = eventPath ? JSON.parse(readFileSync(eventPath, 'utf8')) : {};
         const ctx = forge.readForgeContext(env, event);
         runUrl = ctx.runUrl;
-        reporter = forge.createReporter({
-          ctx,
-          token: settings.report.githubToken,
-          targetName: settings.report.targetName,
-          statusContext: settings.report.statusContext,
-          issue: settings.report.issue,
-          closeIssueOnSuccess: settings.report.closeIssueOnSuccess,
-          failureLabel: settings.report.failureLabel,
-          scrub,
-          log,
-        });
+        reporter = forge.reporterFor(settings, ctx, { scrub, log });
       } catch (e) {
         log.warn(`not reporting to the forge: ${errorMessage(e)}`);
       }
       const pending = await reporter?.begin(settings.mode);
       if (pending) forge.savePendingState(pending);
+      // The run's page as this forge's version addresses it (Gitea before 1.26: by run number).
+      runUrl = reporter?.runUrl() ?? runUrl;
       core.startGroup(`hermes-handoff ${settings.mode} on ${settings.report.targetName}`);
       return (phase, detail) => void reporter?.phase(phase, detail);
     },

@@ -50,8 +50,10 @@ export const INPUT_NAMES = [
   'fail-on-rollback',
   'github-token',
   'issue',
+  'max-issues',
   'close-issue-on-success',
   'failure-label',
+  'host-output-in-comments',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -124,6 +126,8 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   'fail-on-rollback': 'true',
   'close-issue-on-success': 'true',
   'failure-label': 'handoff-failed',
+  'max-issues': '10',
+  'host-output-in-comments': 'false',
 };
 
 /** Environment variables the action sets for green itself; green-env may not set them. */

@@ -78,8 +78,10 @@ const Inputs = z.object({
   'fail-on-rollback': field('fail-on-rollback', bool),
   'github-token': field('github-token', secretLine),
   issue: field('issue', issueNumber),
+  'max-issues': field('max-issues', integer(1, 100)),
   'close-issue-on-success': field('close-issue-on-success', bool),
   'failure-label': field('failure-label', line(50, { optional: false })),
+  'host-output-in-comments': field('host-output-in-comments', bool),
 } satisfies Record<InputName, z.ZodType>);
 
 type Inputs = z.output<typeof Inputs>;
@@ -231,6 +233,8 @@ function toSettings(v: Inputs): z.input<typeof SettingsShape> {
       issue: v.issue,
       closeIssueOnSuccess: v['close-issue-on-success'],
       failureLabel: must(v['failure-label'], 'failure-label'),
+      maxIssues: v['max-issues'],
+      hostOutputInComments: v['host-output-in-comments'],
     },
   };
 }

@@ -46,6 +46,10 @@ export const SettingsShape = z.object({
     issue: z.number().int().nullable(),
     closeIssueOnSuccess: z.boolean(),
     failureLabel: z.string(),
+    /** The most related issues one run touches. */
+    maxIssues: z.number().int().positive(),
+    /** Green's log tail and prepare-command's output in comments and issues too. */
+    hostOutputInComments: z.boolean(),
   }),
 });
 

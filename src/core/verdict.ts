@@ -13,6 +13,8 @@ void hostVerdictsKnown;
 export interface VerdictRule {
   /** One line for people: what happened. */
   meaning: string;
+  /** The verdict as a word people read, first in a status description and a report's heading. */
+  word: string;
   /** The final commit status. */
   status: 'success' | 'failure' | 'error';
   /** The exit code; `fail-on-rollback` means 1 unless the fail-on-rollback input is false (then 0). */
@@ -25,20 +27,21 @@ export interface VerdictRule {
 
 /** The one table of verdicts: exit codes, commit states and issue handling all read it. */
 export const VERDICTS: Readonly<Record<ActionVerdict, VerdictRule>> = {
-  promoted: { meaning: 'green serves the requested release', status: 'success', exit: 0, relatedIssue: 'close', failureIssue: 'close' },
-  'rolled-back': { meaning: 'blue rolled the handoff back and serves', status: 'failure', exit: 'fail-on-rollback', relatedIssue: 'reopen', failureIssue: 'open-or-comment' },
+  promoted: { meaning: 'green serves the requested release', word: 'promoted', status: 'success', exit: 0, relatedIssue: 'close', failureIssue: 'close' },
+  'rolled-back': { meaning: 'blue rolled the handoff back and serves', word: 'rolled back', status: 'failure', exit: 'fail-on-rollback', relatedIssue: 'reopen', failureIssue: 'open-or-comment' },
   reverted: {
     meaning: 'green was promoted, then failed during the observation window; blue took back control',
+    word: 'reverted',
     status: 'failure',
     exit: 1,
     relatedIssue: 'reopen',
     failureIssue: 'open-or-comment',
   },
-  failed: { meaning: 'no handoff happened (refused, green never ready, prepare failed)', status: 'failure', exit: 1, relatedIssue: 'reopen', failureIssue: 'open-or-comment' },
-  'timed-out': { meaning: "the action's deadline passed while the host was still deciding", status: 'error', exit: 1, relatedIssue: 'untouched', failureIssue: 'untouched' },
-  unchanged: { meaning: 'the requested release already serves', status: 'success', exit: 0, relatedIssue: 'close', failureIssue: 'untouched' },
-  ready: { meaning: 'preflight: the host is ready for a handoff', status: 'success', exit: 0, relatedIssue: 'untouched', failureIssue: 'untouched' },
-  'not-ready': { meaning: 'preflight: a check failed', status: 'failure', exit: 1, relatedIssue: 'untouched', failureIssue: 'untouched' },
+  failed: { meaning: 'no handoff happened (refused, green never ready, prepare failed)', word: 'failed', status: 'failure', exit: 1, relatedIssue: 'reopen', failureIssue: 'open-or-comment' },
+  'timed-out': { meaning: "the action's deadline passed while the host was still deciding", word: 'timed out', status: 'error', exit: 1, relatedIssue: 'untouched', failureIssue: 'untouched' },
+  unchanged: { meaning: 'the requested release already serves', word: 'unchanged', status: 'success', exit: 0, relatedIssue: 'close', failureIssue: 'untouched' },
+  ready: { meaning: 'preflight: the host is ready for a handoff', word: 'ready', status: 'success', exit: 0, relatedIssue: 'untouched', failureIssue: 'untouched' },
+  'not-ready': { meaning: 'preflight: a check failed', word: 'not ready', status: 'failure', exit: 1, relatedIssue: 'untouched', failureIssue: 'untouched' },
 };
 
 /** Exit code of the action or CLI for a verdict: 0 success, 1 a failed verdict (a rollback passes when `failOnRollback` is false). */

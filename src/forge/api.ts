@@ -19,7 +19,14 @@ export class ForgeRequestError extends Error {
 
 /** The seam every forge call goes through: a route like 'GET /repos/{owner}/{repo}' and its parameters. */
 export interface ForgeApi {
-  request(route: string, params?: Record<string, unknown>): Promise<{ status: number; data: unknown }>;
+  request(route: string, params?: Record<string, unknown>): Promise<ForgeResponse>;
+}
+
+/** A forge's answer: status, parsed body and the response headers (lower-case names) paging reads. */
+export interface ForgeResponse {
+  status: number;
+  data: unknown;
+  headers?: Record<string, string | number | undefined>;
 }
 
 export interface ForgeApiOptions {
@@ -75,7 +82,7 @@ export function createForgeApi(baseUrl: string, token: string, opts: ForgeApiOpt
           headers: { accept: ACCEPT },
           request: { signal: AbortSignal.timeout(timeoutMs) },
         });
-        return { status: res.status, data: res.data as unknown };
+        return { status: res.status, data: res.data as unknown, headers: res.headers as Record<string, string | number | undefined> };
       } catch (e) {
         // No response at all (refused, DNS, timeout): status 0, so callers can stop trying this forge.
         if (isHttpError(e)) throw new ForgeRequestError(e.status, route, `${route}: HTTP ${e.status}: ${shortMessage(e)}`);

@@ -1,6 +1,6 @@
 // Where the run reports to: read once from the runner's environment and event payload.
 import { z } from 'zod';
-import { FlavorName, detectFlavor } from './flavor.ts';
+import { FlavorName, detectFlavor, flavorFor } from './flavor.ts';
 
 export const ForgeContext = z.object({
   flavor: FlavorName,
@@ -18,8 +18,13 @@ export const ForgeContext = z.object({
     .nullable(),
   /** Commit messages a push brought (head commit first); they may reference issues. */
   commitMessages: z.array(z.string()),
-  /** The run's page, for target_url and the report's link; null when GITHUB_RUN_ID is unset. */
+  /** The run's page before the forge's version is known (Gitea: the runs list); the reporter refines it. Null when GITHUB_RUN_ID is unset. */
   runUrl: z.string().nullable(),
+  /** GITHUB_RUN_ID and GITHUB_RUN_NUMBER: Gitea before 1.26 addresses a run's page by its number. */
+  runId: z.string().nullable(),
+  runNumber: z.string().nullable(),
+  /** The branch the run is on (GITHUB_REF refs/heads/...), null for a tag or a pull request's merge ref. */
+  branch: z.string().nullable(),
   /** GITHUB_RUN_ATTEMPT: 1 for the first attempt, more on a rerun. */
   runAttempt: z.number().int().positive(),
 });
@@ -67,6 +72,9 @@ export function readForgeContext(env: NodeJS.ProcessEnv, eventJson: unknown): Fo
   const messages = [ev.head_commit?.message, ...(ev.commits ?? []).map((c) => c.message)].filter((x): x is string => typeof x === 'string');
 
   const runId = (env.GITHUB_RUN_ID ?? '').trim();
+  const runNumber = (env.GITHUB_RUN_NUMBER ?? '').trim();
+  const ref = (env.GITHUB_REF ?? '').trim();
+  const run = { serverUrl, repository, runId: /^\d+$/.test(runId) ? runId : null, runNumber: /^\d+$/.test(runNumber) ? runNumber : null };
   const attempt = Number.parseInt(env.GITHUB_RUN_ATTEMPT ?? '', 10);
   const ctx = {
     flavor,
@@ -78,7 +86,10 @@ export function readForgeContext(env: NodeJS.ProcessEnv, eventJson: unknown): Fo
     eventName,
     pullRequest: pr ? { number: pr.number, headSha: pr.head.sha, title: pr.title ?? '', body: pr.body ?? '' } : null,
     commitMessages: [...new Set(messages)],
-    runUrl: /^\d+$/.test(runId) ? `${serverUrl}/${repository}/actions/runs/${runId}` : null,
+    runUrl: run.runId ? flavorFor(flavor).runUrl(run, null) : null,
+    runId: run.runId,
+    runNumber: run.runNumber,
+    branch: ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null,
     runAttempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
   };
   const checked = ForgeContext.safeParse(ctx);

@@ -25,6 +25,23 @@ export interface LabelRef {
   name: string;
 }
 
+/** A forge's version, as far as the reporter needs it. */
+export interface ForgeVersion {
+  major: number;
+  minor: number;
+  /** As the forge wrote it. */
+  raw: string;
+}
+
+/** The run a job belongs to (GITHUB_RUN_ID, GITHUB_RUN_NUMBER) and where its page lives. */
+export interface RunRef {
+  serverUrl: string;
+  /** owner/repo */
+  repository: string;
+  runId: string | null;
+  runNumber: string | null;
+}
+
 /** The forge-specific half of every request the reporter makes. */
 export interface Flavor {
   readonly name: FlavorName;
@@ -44,6 +61,45 @@ export interface Flavor {
   labelColor(hex6: string): string;
   /** The permission a workflow must grant for `area`, in the words of this forge's docs. */
   permission(area: PermissionArea): string;
+  /** The forge's version, asked once per run (Gitea's GET /version); null where it does not matter (GitHub) or could not be read. */
+  serverVersion(api: ForgeApi): Promise<ForgeVersion | null>;
+  /** The run's page: GitHub and Gitea 1.26+ address it by run id, older Gitea by run number; the runs list when the version is unknown. */
+  runUrl(run: RunRef, version: ForgeVersion | null): string | null;
+  /** Whether the run page shows the job summary: null when it cannot be told. */
+  showsJobSummary(version: ForgeVersion | null): boolean | null;
+  /** Whether a push cancels a running run of the same workflow on the same branch whatever `concurrency` says (Gitea 1.21 to 1.25). */
+  pushCancelsRunning(version: ForgeVersion | null): boolean;
+  /** The login comments made with `token` carry: GET /user, else the forge's job-token user. */
+  tokenUser(api: ForgeApi): Promise<string>;
+  /** The state field of a commit status as the forge returns it. */
+  readonly statusStateField: 'state' | 'status';
+  /** Query parameters for the most recent `n` commits of `branch`, cheapest form. */
+  recentCommitsQuery(branch: string, n: number): Record<string, string | number | boolean>;
+}
+
+/** Reads a version string: "1.22.6", "1.26.0+rc1", and Forgejo's "9.0.3+gitea-1.22.0" (the Gitea it follows). */
+export function parseVersion(raw: string): ForgeVersion | null {
+  const gitea = /\+gitea-(\d+)\.(\d+)/.exec(raw);
+  const m = gitea ?? /^v?(\d+)\.(\d+)/.exec(raw.trim());
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), raw };
+}
+
+/** True when `v` is at least `major.minor`. */
+export function atLeast(v: ForgeVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/** GET /user's login, or `fallback` when the token may not read it (a job token). */
+async function loginOr(api: ForgeApi, fallback: string): Promise<string> {
+  try {
+    const res = await api.request('GET /user');
+    const login = z.object({ login: z.string().min(1) }).safeParse(res.data);
+    return login.success ? login.data.login : fallback;
+  } catch (e) {
+    if (e instanceof ForgeRequestError && e.status !== 0) return fallback;
+    throw e;
+  }
 }
 
 const PullJson = z.object({
@@ -95,6 +151,14 @@ const github: Flavor = {
   issueStateBody: (state) => (state === 'closed' ? { state, state_reason: 'completed' } : { state, state_reason: 'reopened' }),
   labelColor: (hex6) => hex6.replace(/^#/, ''),
   permission: (area) => ({ statuses: 'statuses: write', issues: 'issues: write', pulls: 'pull-requests: write' })[area],
+  serverVersion: () => Promise.resolve(null),
+  runUrl: (run) => (run.runId ? `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}` : null),
+  showsJobSummary: () => true,
+  pushCancelsRunning: () => false,
+  // The job token (GITHUB_TOKEN) cannot read /user; its comments are by github-actions[bot].
+  tokenUser: (api) => loginOr(api, 'github-actions[bot]'),
+  statusStateField: 'state',
+  recentCommitsQuery: (branch, n) => ({ sha: branch, per_page: n, page: 1 }),
 };
 
 const gitea: Flavor = {
@@ -123,6 +187,29 @@ const gitea: Flavor = {
       issues: 'write access to issues (workflow permissions issues: write; token scope write:issue)',
       pulls: 'write access to pull requests (workflow permissions pull-requests: write; token scope write:issue)',
     })[area],
+  async serverVersion(api) {
+    try {
+      const res = await api.request('GET /version');
+      const v = z.object({ version: z.string() }).safeParse(res.data);
+      return v.success ? parseVersion(v.data.version) : null;
+    } catch {
+      return null;
+    }
+  },
+  runUrl(run, version) {
+    const base = `${run.serverUrl}/${run.repository}/actions`;
+    // Gitea 1.26 (go-gitea/gitea#36842) addresses a run by its id; before, by its number (GITHUB_RUN_NUMBER).
+    if (version === null) return base;
+    const id = atLeast(version, 1, 26) ? run.runId : run.runNumber;
+    return id ? `${base}/runs/${id}` : base;
+  },
+  // Gitea 1.27 shows job summaries (with a runner that uploads them); before, the file is accepted and dropped.
+  showsJobSummary: (version) => (version === null ? null : atLeast(version, 1, 27)),
+  pushCancelsRunning: (version) => version !== null && atLeast(version, 1, 21) && !atLeast(version, 1, 26),
+  // The job token's user is gitea-actions.
+  tokenUser: (api) => loginOr(api, 'gitea-actions'),
+  statusStateField: 'status',
+  recentCommitsQuery: (branch, n) => ({ sha: branch, limit: n, page: 1, stat: false, verification: false, files: false }),
 };
 
 /** The flavor object for a forge name. */

@@ -9,6 +9,7 @@ export const IssueJson = z.object({
   state: z.string(),
   title: z.string().nullish(),
   body: z.string().nullish(),
+  user: z.object({ login: z.string() }).nullish(),
   // Both forges list pull requests among issues and mark them with this field.
   pull_request: z.unknown().optional(),
 });
@@ -28,4 +29,9 @@ export async function getIssue(api: ForgeApi, r: RepoRef, number: number): Promi
 /** Closes or reopens issue `number`. */
 export async function setIssueState(api: ForgeApi, flavor: Flavor, r: RepoRef, number: number, state: 'open' | 'closed'): Promise<void> {
   await api.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { owner: r.owner, repo: r.repo, issue_number: number, ...flavor.issueStateBody(state) });
+}
+
+/** Replaces the body of issue `number`. */
+export async function setIssueBody(api: ForgeApi, r: RepoRef, number: number, body: string): Promise<void> {
+  await api.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { owner: r.owner, repo: r.repo, issue_number: number, body });
 }

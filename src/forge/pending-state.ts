@@ -1,16 +1,13 @@
 // What the main step leaves for the post step, so a cancelled run does not leave a status at pending.
+// Only the status itself is saved: where the API is and which repository comes from the runner's
+// environment when the post step runs, never from saved state.
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { FlavorName } from './flavor.ts';
 
-/** A pending commit status the main step set (no token: the post step reads that from its input). */
+/** A pending commit status the main step set (no token and no API URL: the post step takes those from its own input and environment). */
 export const PendingStatus = z.object({
-  flavor: FlavorName,
-  apiUrl: z.url(),
-  owner: z.string().min(1),
-  repo: z.string().min(1),
-  sha: z.string().min(1),
-  context: z.string().min(1),
+  sha: z.string().regex(/^[0-9a-f]{7,64}$/i),
+  context: z.string().min(1).max(255),
   targetUrl: z.string().nullable(),
 });
 export type PendingStatus = z.infer<typeof PendingStatus>;

@@ -1,45 +1,22 @@
-// The commit status a verdict ends with (see the verdict table in ARCHITECTURE.md).
+// The commit status a verdict ends with (the verdict table, softened by the outcome's standing).
 import type { Outcome } from '../core/outcome.ts';
-import { RERUN_STATUS } from '../core/reasons.ts';
-import { VERDICTS } from '../core/verdict.ts';
+import { reportRule } from '../report/judgement.ts';
+import { DESCRIPTION_MAX, describeLine, finalDescription, flat } from '../report/status-line.ts';
+
+export { DESCRIPTION_MAX } from '../report/status-line.ts';
 
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 
-/** Forges cap a status description at 140 characters. */
-export const DESCRIPTION_MAX = 140;
-
-/** `text` on one line, cut to `max` characters with an ellipsis. */
+/** `text` on one line within `max` characters (cut with an ellipsis). */
 export function clip(text: string, max = DESCRIPTION_MAX): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+  return describeLine(flat(text), '', '', max);
 }
 
-/** The final state (from the verdict table) and description (the verdict and its reason) for an outcome. */
-export function finalStatus(o: Pick<Outcome, 'verdict' | 'reason' | 'checks' | 'release'>): { state: StatusState; description: string } {
-  return { state: VERDICTS[o.verdict].status, description: clip(describe(o)) };
-}
-
-/** The status description of an outcome, before clipping. */
-function describe(o: Pick<Outcome, 'verdict' | 'reason' | 'checks' | 'release'>): string {
-  const release = o.release.slice(0, 12);
-  switch (o.verdict) {
-    case 'promoted':
-      return `promoted ${release}: ${o.reason}`;
-    case 'unchanged':
-      return `unchanged: ${release} already serves`;
-    case 'ready':
-      return `ready: ${o.reason}`;
-    case 'not-ready': {
-      const first = o.checks.find((c) => !c.ok);
-      return first ? `not ready: ${first.name}: ${first.detail}` : `not ready: ${o.reason}`;
-    }
-    case 'rolled-back':
-      return `rolled back: ${o.reason}`;
-    case 'reverted':
-      return `reverted after promotion: ${o.reason}`;
-    case 'failed':
-      return `failed: ${o.reason}`;
-    case 'timed-out':
-      return `timed out (${RERUN_STATUS}): ${o.reason}`;
-  }
+/** The final state and description of `o` for a run on a commit whose release is `commitRelease` (default: the outcome's own). */
+export function finalStatus(
+  o: Pick<Outcome, 'mode' | 'verdict' | 'reason' | 'checks' | 'release' | 'handoff_id' | 'busy_with' | 'observation'>,
+  commitRelease: string = o.release,
+): { state: StatusState; description: string } {
+  const rule = reportRule(o, commitRelease);
+  return { state: rule.status, description: finalDescription(o, rule.standing) };
 }

@@ -62,7 +62,10 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
         10_000,
       );
     } catch (e) {
-      if (e instanceof PeerError && e.code === 'busy') return out.done('failed', `the host refused the handoff: ${e.message}`);
+      if (e instanceof PeerError && e.code === 'busy') {
+        out.busyWith = e.message;
+        return out.done('failed', `the host refused the handoff: ${e.message}`);
+      }
       throw e;
     }
     io.log.info(`reserved handoff ${id} for release ${p.release}`);
@@ -82,8 +85,9 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
         : [...limit, 'sh', '-c', p.prepareCommand];
       const r = await host.exec(argv, { timeoutMs: budgetMs + 10_000, stdin: '' });
       if (r.code !== 0) {
-        const tail = (r.stderr || r.stdout).trim().split('\n').slice(-5).join(' | ');
-        return out.done('failed', await abandon(`prepare-command failed (exit ${r.code ?? r.signal})${tail ? `: ${tail}` : ''}`));
+        // Its output is host text: it goes to the job summary and the log, not into the reason (statuses, comments).
+        out.prepareOutput = `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim() || null;
+        return out.done('failed', await abandon(`prepare-command failed (exit ${r.code ?? r.signal}); its output is in the job summary and the run log`));
       }
     }
     const log = greenLogFile(paths, id);
@@ -101,7 +105,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     } catch (e) {
       return out.done('failed', await abandon(errorMessage(e)));
     }
-    out.greenPid = launcherPid;
+    out.launcherPid = launcherPid;
     io.log.info(`started green (launcher pid ${launcherPid}); log ${log}`);
     let unclaimedSince: number | null = null;
     const end = await followHandoff({

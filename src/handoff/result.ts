@@ -16,6 +16,12 @@ export class OutcomeBuilder {
   readonly health: HealthSample[] = [];
   readonly checks: Check[] = [];
   greenLogTail: string | null = null;
+  /** The pid the launcher started; green's own pid comes only from the verdict record (its HELLO). */
+  launcherPid: number | null = null;
+  /** prepare-command's output when it failed (host text: job summary and log only, by default). */
+  prepareOutput: string | null = null;
+  /** What held the host when RESERVE was refused as busy. */
+  busyWith: string | null = null;
 
   /** Starts collecting for a run of `p.mode` that began at `startedAt`. */
   constructor(
@@ -57,6 +63,9 @@ export class OutcomeBuilder {
       health: this.health,
       checks: this.checks,
       green_log_tail: this.greenLogTail,
+      prepare_output: this.prepareOutput,
+      launcher_pid: this.launcherPid,
+      busy_with: this.busyWith,
     };
   }
 }

@@ -43,7 +43,7 @@ async function connect(t: TestContext, w: SshWorld, logs: string[] = []): Promis
 }
 
 function track(w: SshWorld, o: Outcome) {
-  if (o.green_pid) w.pids.add(o.green_pid);
+  for (const pid of [o.green_pid, o.launcher_pid]) if (pid) w.pids.add(pid);
   const s = w.serving();
   if (s) w.pids.add(s);
 }

@@ -237,6 +237,8 @@ test('a full valid set parses into the expected Settings', () => {
       issue: 42,
       closeIssueOnSuccess: false,
       failureLabel: 'deploy failed',
+      maxIssues: 10,
+      hostOutputInComments: false,
     },
   };
   assert.deepEqual(s, expected);

@@ -139,7 +139,7 @@ function promoteWith(fault: string, over: (w: SshWorld) => Partial<EngineParams>
 }
 
 function fromOutcome(w: SshWorld, o: Outcome, checks?: () => void | Promise<void>): Ran {
-  if (o.green_pid) w.pids.add(o.green_pid);
+  for (const pid of [o.green_pid, o.launcher_pid]) if (pid) w.pids.add(pid);
   return { verdict: o.verdict, reason: o.reason, greenPid: o.green_pid, checks };
 }
 
@@ -278,7 +278,7 @@ async function twoAtOnce(t: TestContext, w: SshWorld, logs: string[]): Promise<R
     runMode(params(w, 'none', { release: 'r2' }), { host: h1, log: logTo(logs) }),
     runMode(params(w, 'none', { release: 'r3' }), { host: h2, log: logTo(logs) }),
   ]);
-  for (const o of [a, b]) if (o.green_pid) w.pids.add(o.green_pid);
+  for (const o of [a, b]) for (const pid of [o.green_pid, o.launcher_pid]) if (pid) w.pids.add(pid);
   const won = a.verdict === 'promoted' ? a : b;
   const refused = won === a ? b : a;
   return {

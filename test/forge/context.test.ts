@@ -59,7 +59,9 @@ test('readForgeContext on a Gitea pull_request: flavor, PR number and head sha',
   assert.equal(ctx.flavor, 'gitea');
   assert.equal(ctx.apiUrl, 'https://git.example/api/v1');
   assert.deepEqual(ctx.pullRequest, { number: 9, headSha: 'f'.repeat(40), title: 'T', body: '' });
-  assert.equal(ctx.runUrl, 'https://git.example/acme/gateway/actions/runs/123456');
+  // Before the reporter learns Gitea's version, the link is the runs list: never a wrong run.
+  assert.equal(ctx.runUrl, 'https://git.example/acme/gateway/actions');
+  assert.equal(ctx.runId, '123456');
 });
 
 test('readForgeContext ignores a pull_request payload on other events and tolerates no run id', () => {

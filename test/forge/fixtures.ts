@@ -52,14 +52,20 @@ export function outcome(verdict: ActionVerdict, over: Partial<Outcome> = {}): Ou
 }
 
 /** A ForgeContext for a push (or a pull_request when `pr` is given) against `apiUrl`. */
-export function context(apiUrl: string, sha: string, opts: { gitea?: boolean; pr?: { number: number; headSha: string; body?: string }; messages?: string[] } = {}): ForgeContext {
+export function context(
+  apiUrl: string,
+  sha: string,
+  opts: { gitea?: boolean; pr?: { number: number; headSha: string; body?: string }; messages?: string[]; serverUrl?: string; event?: string; runId?: string; runNumber?: string } = {},
+): ForgeContext {
   const env: NodeJS.ProcessEnv = {
     GITHUB_API_URL: apiUrl,
-    GITHUB_SERVER_URL: 'https://forge.example',
+    GITHUB_SERVER_URL: opts.serverUrl ?? 'https://forge.example',
     GITHUB_REPOSITORY: 'acme/gateway',
     GITHUB_SHA: sha,
-    GITHUB_EVENT_NAME: opts.pr ? 'pull_request' : 'push',
-    GITHUB_RUN_ID: '4242',
+    GITHUB_EVENT_NAME: opts.event ?? (opts.pr ? 'pull_request' : 'push'),
+    GITHUB_REF: opts.pr ? `refs/pull/${opts.pr.number}/merge` : 'refs/heads/main',
+    GITHUB_RUN_ID: opts.runId ?? '4242',
+    GITHUB_RUN_NUMBER: opts.runNumber ?? '17',
     GITHUB_RUN_ATTEMPT: '1',
     ...(opts.gitea ? { GITEA_ACTIONS: 'true' } : {}),
   };

@@ -22,8 +22,13 @@ function stateFrom(file: string): Record<string, string> {
   return out;
 }
 
-function pending(url: string): PendingStatus {
-  return { flavor: 'github', apiUrl: url, owner: 'acme', repo: 'gateway', sha: SHA, context: 'hermes-handoff/prod', targetUrl: 'https://forge.example/acme/gateway/actions/runs/7' };
+function pending(): PendingStatus {
+  return { sha: SHA, context: 'hermes-handoff/prod', targetUrl: 'https://forge.example/acme/gateway/actions/runs/7' };
+}
+
+/** The runner's environment of the post step: the API URL and the repository come from here, never from saved state. */
+function runnerEnv(apiUrl: string, gitea = false): NodeJS.ProcessEnv {
+  return { GITHUB_API_URL: apiUrl, GITHUB_SERVER_URL: 'https://forge.example', GITHUB_REPOSITORY: 'acme/gateway', GITHUB_SHA: SHA, GITHUB_EVENT_NAME: 'push', ...(gitea ? { GITEA_ACTIONS: 'true' } : {}) };
 }
 
 test('main saves the pending status; post finishes it as error "cancelled" unless main marked it finished', async (t) => {
@@ -40,12 +45,13 @@ test('main saves the pending status; post finishes it as error "cancelled" unles
   const stateFile = join(dir, 'state');
   writeFileSync(stateFile, '');
   process.env.GITHUB_STATE = stateFile;
-  savePendingState(pending(f.url));
+  savePendingState(pending());
   const state = stateFrom(stateFile);
-  assert.deepEqual(readUnfinishedPending((k) => state[k] ?? ''), pending(f.url));
+  assert.deepEqual(readUnfinishedPending((k) => state[k] ?? ''), pending());
+  const env = runnerEnv(f.url);
 
   const log = memoryLog();
-  assert.equal(await cancelPendingStatus({ getState: (k) => state[k] ?? '', token: 'tok-post', log, apiOptions: { throttle: false, retries: 0 } }), true);
+  assert.equal(await cancelPendingStatus({ getState: (k) => state[k] ?? '', token: 'tok-post', log, env, apiOptions: { throttle: false, retries: 0 } }), true);
   assert.equal(f.requests.length, 1);
   assert.equal(f.requests[0]?.path, `/repos/acme/gateway/statuses/${SHA}`);
   assert.deepEqual(f.requests[0]?.body, { state: 'error', context: 'hermes-handoff/prod', description: CANCELLED_DESCRIPTION, target_url: 'https://forge.example/acme/gateway/actions/runs/7' });
@@ -53,22 +59,39 @@ test('main saves the pending status; post finishes it as error "cancelled" unles
 
   markFinished();
   const finished = stateFrom(stateFile);
-  assert.equal(await cancelPendingStatus({ getState: (k) => finished[k] ?? '', token: 'tok-post', log, apiOptions: { throttle: false, retries: 0 } }), false);
-  assert.equal(await cancelPendingStatus({ getState: () => '', token: 'tok-post', log }), false, 'no state: nothing to do');
-  assert.equal(await cancelPendingStatus({ getState: () => '{not json', token: 'tok-post', log }), false);
+  assert.equal(await cancelPendingStatus({ getState: (k) => finished[k] ?? '', token: 'tok-post', log, env, apiOptions: { throttle: false, retries: 0 } }), false);
+  assert.equal(await cancelPendingStatus({ getState: () => '', token: 'tok-post', log, env }), false, 'no state: nothing to do');
+  assert.equal(await cancelPendingStatus({ getState: () => '{not json', token: 'tok-post', log, env }), false);
   assert.equal(f.requests.length, 1);
 
   const log2 = memoryLog();
-  assert.equal(await cancelPendingStatus({ getState: (k) => state[k] ?? '', token: '', log: log2 }), false);
+  assert.equal(await cancelPendingStatus({ getState: (k) => state[k] ?? '', token: '', log: log2, env }), false);
   assert.match(log2.warns[0] ?? '', /no github-token.*statuses: write/);
   assert.equal(f.requests.length, 1);
+});
+
+test('the post step sends the token only to the API URL of its own environment, whatever the saved state says (issue 9 item 7)', async (t) => {
+  const real = await startFakeForge();
+  const lure = await startFakeForge();
+  t.after(async () => {
+    await real.stop();
+    await lure.stop();
+  });
+  // A state written by an older version, or planted, that names another API and a foreign link.
+  const planted = JSON.stringify({ ...pending(), apiUrl: lure.url, flavor: 'github', owner: 'evil', repo: 'x', targetUrl: 'https://evil.example/phish' });
+  const log = memoryLog();
+  const ok = await cancelPendingStatus({ getState: (k) => (k === 'status-pending' ? planted : ''), token: 'tok-post', log, env: runnerEnv(real.url), apiOptions: { throttle: false, retries: 0 } });
+  assert.equal(ok, true);
+  assert.equal(lure.requests.length, 0, 'nothing reached the URL in the saved state');
+  assert.equal(real.requests.length, 1);
+  assert.equal(real.requests[0]?.path, `/repos/acme/gateway/statuses/${SHA}`);
+  assert.equal((real.requests[0]?.body as { target_url?: string }).target_url, undefined, 'a link off this repository is dropped');
 });
 
 test('src/post.ts as the runner starts it: STATE_ and INPUT_ variables in, one error status out, exit 0', async (t) => {
   const f = await startFakeForge('/api/v1');
   t.after(() => f.stop());
-  const p = { ...pending(f.url), flavor: 'gitea' as const };
-  const env: NodeJS.ProcessEnv = { ...process.env, 'STATE_status-pending': JSON.stringify(p), 'INPUT_GITHUB-TOKEN': 'tok-post-e2e' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...runnerEnv(f.url, true), 'STATE_status-pending': JSON.stringify(pending()), 'INPUT_GITHUB-TOKEN': 'tok-post-e2e' };
   delete env['STATE_status-finished'];
   // Async spawn, so the fake forge in this process can answer.
   const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {

@@ -29,12 +29,12 @@ test('final status per verdict: success / failure / error, with the reason, at m
   assert.equal(finalStatus(outcome('ready')).state, 'success');
   assert.equal(finalStatus(outcome('rolled-back')).state, 'failure');
   assert.equal(finalStatus(outcome('failed')).state, 'failure');
-  assert.deepEqual(finalStatus(outcome('reverted', { reason: 'green exited 3 h after promotion' })), { state: 'failure', description: 'reverted after promotion: green exited 3 h after promotion' });
+  assert.deepEqual(finalStatus(outcome('reverted', { reason: 'green exited 3 h after promotion' })), { state: 'failure', description: 'reverted: green exited 3 h after promotion' });
   assert.deepEqual(finalStatus(outcome('not-ready')), { state: 'failure', description: 'not ready: socket: no listener on handoff.sock' });
   const t = finalStatus(outcome('timed-out'));
   assert.equal(t.state, 'error');
   assert.match(t.description, /rerun with mode: status/);
   const long = finalStatus(outcome('rolled-back', { reason: 'x'.repeat(500) }));
   assert.equal(long.description.length, 140);
-  assert.equal(clip('a\n  b'), 'a b');
+  assert.equal(clip('a\n  b'), 'a ⏎ b', 'a line break stays visible, on one line');
 });

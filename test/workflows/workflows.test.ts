@@ -10,6 +10,7 @@ import { currentBlock, generatedTable, readmeBlock, spliceBlock, workflowBlock, 
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = join(root, 'examples', 'workflows');
+const GITEA = join(EXAMPLES, 'gitea');
 const OWN = join(root, '.github', 'workflows');
 
 // The parts of a workflow file these checks read; everything else passes through.
@@ -17,6 +18,7 @@ const Step = z.looseObject({ id: z.string().optional(), uses: z.string().optiona
 const Job = z.looseObject({
   needs: z.union([z.string(), z.array(z.string())]).optional(),
   strategy: z.looseObject({ matrix: z.unknown().optional(), 'max-parallel': z.number().optional() }).optional(),
+  permissions: z.unknown().optional(),
   concurrency: z.unknown().optional(),
   steps: z.array(Step).default([]),
 });
@@ -67,8 +69,11 @@ function declaredInputs(): Set<string> {
 const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : typeof job.needs === 'string' ? [job.needs] : job.needs);
 
 test('every workflow file in examples/workflows and .github/workflows parses', () => {
-  const files = [...yamlFiles(EXAMPLES).map((f) => join(EXAMPLES, f)), ...yamlFiles(OWN).map((f) => join(OWN, f))];
-  for (const name of ['handoff.yml', 'preflight.yml', 'fleet.yml']) assert.ok(files.includes(join(EXAMPLES, name)), `examples/workflows/${name} is missing`);
+  const files = [...yamlFiles(EXAMPLES).map((f) => join(EXAMPLES, f)), ...yamlFiles(GITEA).map((f) => join(GITEA, f)), ...yamlFiles(OWN).map((f) => join(OWN, f))];
+  for (const name of ['handoff.yml', 'preflight.yml', 'fleet.yml', 'status.yml']) {
+    assert.ok(files.includes(join(EXAMPLES, name)), `examples/workflows/${name} is missing`);
+    assert.ok(files.includes(join(GITEA, name)), `examples/workflows/gitea/${name} is missing`);
+  }
   for (const name of ['ci.yml', 'check-dist.yml']) assert.ok(files.includes(join(OWN, name)), `.github/workflows/${name} is missing`);
   for (const f of files) {
     const wf = loadWorkflow(f);
@@ -94,8 +99,8 @@ test('a bad workflow is caught: duplicate keys, and inputs action.yml does not d
 
 test('each example workflow runs the action with declared inputs only, and sets concurrency and permissions', () => {
   const declared = declaredInputs();
-  const files = yamlFiles(EXAMPLES);
-  assert.ok(files.length >= 3);
+  const files = [...yamlFiles(EXAMPLES), ...yamlFiles(GITEA).map((f) => `gitea/${f}`)];
+  assert.ok(files.length >= 8);
   for (const f of files) {
     const wf = loadWorkflow(join(EXAMPLES, f));
     assert.ok(actionSteps(wf).length > 0, `examples/workflows/${f}: expected a step that uses the action`);
@@ -106,6 +111,8 @@ test('each example workflow runs the action with declared inputs only, and sets 
 });
 
 test('handoff.yml: push to main and workflow_dispatch with mode and bake-seconds; concurrency per target; the permissions it needs', () => {
+  const gitea = loadWorkflow(join(GITEA, 'handoff.yml'));
+  assert.deepEqual(gitea.permissions, { contents: 'write', issues: 'write', 'pull-requests': 'write' });
   const wf = loadWorkflow(join(EXAMPLES, 'handoff.yml'));
   const on = z
     .object({
@@ -135,16 +142,90 @@ test('handoff.yml: push to main and workflow_dispatch with mode and bake-seconds
   assert.equal(step.with['target-name'], 'production', 'the concurrency group names the target: keep them equal');
 });
 
-test('preflight.yml: a pull_request check in mode preflight', () => {
-  const wf = loadWorkflow(join(EXAMPLES, 'preflight.yml'));
-  const on = z.object({ pull_request: z.unknown() }).parse(wf.on);
-  assert.ok(on);
-  const steps = actionSteps(wf);
-  assert.ok(steps.length > 0);
-  for (const s of steps) assert.equal(s.with.mode, 'preflight', `${s.where}: expected mode: preflight`);
+test('preflight.yml (both forges): a pull_request check in mode preflight', () => {
+  for (const dir of [EXAMPLES, GITEA]) {
+    const wf = loadWorkflow(join(dir, 'preflight.yml'));
+    const on = z.object({ pull_request: z.unknown() }).parse(wf.on);
+    assert.ok(on);
+    const steps = actionSteps(wf);
+    assert.ok(steps.length > 0);
+    for (const s of steps) assert.equal(s.with.mode, 'preflight', `${s.where}: expected mode: preflight`);
+  }
 });
 
-test('fleet.yml: a canary job first, then a matrix the forge runs with max-parallel', () => {
+test('status.yml (both forges): scheduled every 30 minutes in mode status (issue 13 item 4)', () => {
+  for (const dir of [EXAMPLES, GITEA]) {
+    const wf = loadWorkflow(join(dir, 'status.yml'));
+    const on = z.object({ schedule: z.array(z.object({ cron: z.string() })) }).parse(wf.on);
+    assert.deepEqual(on.schedule.map((c) => c.cron), ['*/30 * * * *']);
+    const steps = actionSteps(wf);
+    assert.ok(steps.length > 0);
+    for (const s of steps) assert.equal(s.with.mode, 'status', `${s.where}: expected mode: status`);
+  }
+});
+
+// What the job token may do, as each forge reads a workflow's `permissions:` (docs/forge.md, "Gitea versions").
+type Grant = { statuses: boolean; issues: boolean; pulls: boolean };
+const PermBlock = z.union([z.literal('write-all'), z.literal('read-all'), z.record(z.string(), z.enum(['read', 'write', 'none']))]);
+function granted(block: unknown, forge: 'github' | 'gitea-1.22' | 'gitea-1.27'): Grant {
+  // Gitea before 1.26 ignores `permissions:`: the job token of a same-repository event writes to the repository.
+  if (forge === 'gitea-1.22') return { statuses: true, issues: true, pulls: true };
+  const p = PermBlock.parse(block ?? {});
+  const w = (k: string) => p === 'write-all' || (typeof p === 'object' && p[k] === 'write');
+  // Gitea 1.26+ has no `statuses` scope: a commit status needs write access to code (`contents: write`).
+  if (forge === 'gitea-1.27') return { statuses: w('contents'), issues: w('issues'), pulls: w('pull-requests') };
+  return { statuses: w('statuses'), issues: w('issues'), pulls: w('pull-requests') };
+}
+/** What the action writes in a mode: the status always, the PR comment, and issues outside preflight. */
+const NEEDS: Record<string, Grant> = {
+  promote: { statuses: true, issues: true, pulls: true },
+  status: { statuses: true, issues: true, pulls: true },
+  preflight: { statuses: true, issues: false, pulls: true },
+};
+
+test('the examples run unmodified: GitHub files on GitHub, Gitea files on Gitea 1.22 and 1.27, each with the permissions its modes need (issue 14 item 4)', () => {
+  const cases: Array<[string, Array<'github' | 'gitea-1.22' | 'gitea-1.27'>]> = [
+    ...yamlFiles(EXAMPLES).map((f) => [join(EXAMPLES, f), ['github']] as [string, Array<'github'>]),
+    ...yamlFiles(GITEA).map((f) => [join(GITEA, f), ['gitea-1.22', 'gitea-1.27']] as [string, Array<'gitea-1.22' | 'gitea-1.27'>]),
+  ];
+  for (const [file, forges] of cases) {
+    const wf = loadWorkflow(file);
+    for (const forge of forges) {
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        const grant = granted(job.permissions ?? wf.permissions, forge);
+        for (const s of job.steps.filter((x) => usesTheAction(x.uses))) {
+          const mode = String(s.with?.mode ?? 'promote').includes('inputs.mode') ? 'promote' : String(s.with?.mode ?? 'promote');
+          const need = NEEDS[mode] ?? NEEDS.promote!;
+          for (const k of ['statuses', 'issues', 'pulls'] as const) assert.ok(!need[k] || grant[k], `${file} on ${forge}: job ${name} (${mode}) lacks ${k}`);
+        }
+      }
+    }
+    // Least privilege on GitHub: no push access for a token that only reports.
+    if (forges.includes('github')) assert.notEqual((wf.permissions as Record<string, string> | undefined)?.contents, 'write', `${file} grants contents: write on GitHub`);
+  }
+  // The model catches a missing grant, so a pass means something.
+  assert.equal(granted({ contents: 'read', statuses: 'write' }, 'gitea-1.27').statuses, false);
+  assert.equal(granted({ contents: 'read' }, 'github').pulls, false);
+});
+
+test('gitea/fleet.yml never hands over more than two hosts at once without max-parallel (Gitea before 1.26 ignores it)', () => {
+  const wf = loadWorkflow(join(GITEA, 'fleet.yml'));
+  const Include = z.object({ include: z.array(z.unknown()) });
+  let waves = 0;
+  for (const [name, job] of Object.entries(wf.jobs)) {
+    if (job.strategy?.matrix === undefined) continue;
+    waves++;
+    const size = Include.parse(job.strategy.matrix).include.length;
+    assert.ok(size <= 2, `${name}: ${size} hosts at once`);
+    assert.equal(needsOf(job).length, 1, `${name}: chained after exactly one earlier job`);
+  }
+  assert.ok(waves >= 2, 'the fleet comes in waves');
+  // The waves form one chain from the canary: no two waves run at the same time.
+  const after = Object.values(wf.jobs).map((j) => needsOf(j)[0] ?? '(start)');
+  assert.equal(new Set(after).size, after.length, `two jobs wait for the same one: ${after.join(', ')}`);
+});
+
+test('fleet.yml (GitHub): a canary job first, then a matrix the forge runs with max-parallel', () => {
   const wf = loadWorkflow(join(EXAMPLES, 'fleet.yml'));
   const jobs = Object.entries(wf.jobs);
   const matrixJobs = jobs.filter(([, j]) => j.strategy?.matrix !== undefined);
