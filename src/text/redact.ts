@@ -61,7 +61,8 @@ export const RULES: readonly Rule[] = [
   },
   {
     what: 'the value of key=, token=, password=, passwd=, pwd=, secret= (any name containing them)',
-    re: new RegExp(`(?<![A-Za-z0-9_])(${NAME})([ \\t]{0,3}=[ \\t]{0,3})(${VALUE})`, 'gi'),
+    // A name starts where a run of name characters starts: one attempt per run keeps this linear.
+    re: new RegExp(`(?<![A-Za-z0-9_.-])(${NAME})([ \\t]{0,3}=[ \\t]{0,3})(${VALUE})`, 'gi'),
     replace: (_m, name, sep, value) => `${name}${sep}${quoteLike(value)}`,
   },
   {

@@ -15,7 +15,7 @@ export const MIN_SECRET_LENGTH = 4;
 export const SECRET_MASK = '***';
 /** What a redacted value (a host address) becomes. */
 export const REDACTED = '[redacted]';
-/** What a text becomes if, after scrubbing, it still held a secret (only a secret made of mask characters can do that). */
+/** What a text becomes if, after scrubbing, it still held a secret (only a secret made of mask characters can do that); '' if this notice itself holds one. */
 export const WITHHELD = '[text withheld: it still held a secret after scrubbing]';
 
 /** The forms a secret may take in text: itself, its JSON-escaped and line-escaped forms, and each line of a multi-line value. */
@@ -85,7 +85,8 @@ function scrubWith(text: string, patterns: readonly Pattern[]): string {
     out = scrubOnce(out, patterns);
     if (!patterns.some((p) => out.includes(p.find))) return out;
   }
-  return WITHHELD;
+  // Even the notice must not spell a secret (a secret "held" would be in it): then nothing at all.
+  return patterns.some((p) => WITHHELD.includes(p.find)) ? '' : WITHHELD;
 }
 
 /**
