@@ -5,6 +5,10 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { BASE64_RUN_MIN, HEX_RUN_MIN, RULES } from '../../src/text/redact.ts';
+import { BLOCK_MAX_LINE, BLOCK_MAX_LINES } from '../../src/text/host-text.ts';
+import { MIN_SECRET_LENGTH } from '../../src/text/scrub.ts';
+import { DETAIL_MAX, NOTE_MAX, REASON_MAX } from '../../src/run/host-data.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -126,6 +130,36 @@ export function renderHostileSection(rows: HostileRow[], meta: { node: string; w
     `| ${HEADER.join(' | ')} |`,
     `| ${HEADER.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${hostileCells(r).join(' | ')} |`),
+    '',
+    '### What the action does with host text',
+    '',
+    'Every text that comes back from the host (reasons, timeline notes, phase details, check details, green\'s log',
+    'tail, a prepare command\'s output, error messages from ssh2, the relay or the socket) takes one path before any',
+    'sink (`src/run/pipeline.ts`, `src/run/host-data.ts`):',
+    '',
+    `1. **Scrub** (\`src/text/scrub.ts\`): every secret of the run becomes \`***\`, every host address \`[redacted]\`, by plain`,
+    '   substring search (no RegExp is built from a secret, so no size or character of one can make it throw); two',
+    '   secrets that overlap in the text are both hidden whole. The runner\'s log, the outputs and a terminal mask',
+    `   secrets of ${MIN_SECRET_LENGTH} characters and more (as the runner's own masking does: \`::add-mask::\` of a 1-character`,
+    '   value would garble every line); text published beyond the run (the job summary, the `report` output,',
+    '   comments, issues, statuses) masks secrets of any length, so a 2-character green-env value is hidden there too.',
+    '2. **Redact** (`src/text/redact.ts`) credentials nobody told the run about:',
+    ...RULES.map((r) => `   - ${r.what};`),
+    `   - hex runs of ${HEX_RUN_MIN} characters and more (128 bits, the smallest random secret in common use; a commit id`,
+    "     is redacted too unless it is the run's own release), and base64 runs of " + `${BASE64_RUN_MIN} and more that mix upper case,`,
+    '     lower case and digits (random keys do; paths, words and ids made of short parts do not). Key fingerprints',
+    '     and public keys are left alone.',
+    '3. **Make inert** (`src/text/host-text.ts`): `oneLine()` escapes line breaks and control characters visibly (`\\n`,',
+    '   `\\r`, `\\x1b`, `\\x85`, `\\u2028`, bidirectional and zero-width characters too), escapes a leading `::` (as',
+    '   `\\x3a:`) and every `##[` (as `#\\x23[`) so no runner reads a workflow command, and bounds the length:',
+    `   reasons ${REASON_MAX} characters (the \`reason\` output is always one line), notes and check details ${NOTE_MAX}, phase details`,
+    `   ${DETAIL_MAX}. Green's log tail keeps its last ${BLOCK_MAX_LINES} lines of at most ${BLOCK_MAX_LINE} characters each, each made inert, and the`,
+    '   action prints it inside `::stop-commands::<token>` … `::<token>::` with a fresh random token per block.',
+    '',
+    'The entries (`dist/index.js`, `dist/post.js`, `dist/cli.js`) catch everything: an unhandled rejection or',
+    'exception ends as one scrubbed line (`src/text/fatal.ts`), never a stack trace. The socket token read from the',
+    'host must be 64 lowercase hex digits (`src/core/token.ts`, docs/protocol.md 2.3); anything else ends the run',
+    '`failed` with a reason naming the file, before the value is used or masked.',
     SECTION_END,
     '',
   ].join('\n');
