@@ -13,7 +13,7 @@
 export const LAYERS = [
   { path: 'src/protocol', is: 'the wire format and the pure state machine; no I/O', may: [] },
   { path: 'src/core', is: 'the shared vocabulary: Outcome, Mode, the verdict table, engine parameters, reasons, the host file layout, errorMessage', may: ['src/protocol'] },
-  { path: 'src/text', is: 'text that leaves the run: scrubbing secrets and host addresses', may: [] },
+  { path: 'src/text', is: 'text that leaves the run: scrubbing secrets and host addresses, host text made inert, redaction, the last-resort fatal line', may: [] },
   { path: 'src/peer', is: 'the blue and green roles and the observer client', may: ['src/protocol', 'src/core'] },
   { path: 'src/host', is: 'the Host port (host.ts), shell quoting for implementations that need a shell line (quote.ts), the host agent\'s operations and detection (agent.ts)', may: ['src/core'] },
   { path: 'src/host/local', is: 'the Host on this machine: argv without a shell', may: ['src/core', 'src/host/host.ts'] },
@@ -25,9 +25,9 @@ export const LAYERS = [
   { path: 'src/run', is: 'the one run pipeline: settings -> session -> outcome -> outputs -> reports', may: ['src/core', 'src/config', 'src/handoff', 'src/host', 'src/host/local', 'src/host/ssh', 'src/protocol', 'src/text'] },
   { path: 'src/app', is: "the action's side of a run: INPUT_*, @actions/core, the forge, the job summary", may: ['src/core', 'src/config', 'src/run', 'src/forge', 'src/report', 'src/text'] },
   { path: 'src/cli', is: "the CLI's side of a run: flags, stderr and stdout", may: ['src/core', 'src/config', 'src/run', 'src/report', 'src/text'] },
-  { path: 'src/main.ts', is: 'entry: the action (dist/index.js)', may: ['src/core', 'src/app'] },
-  { path: 'src/post.ts', is: "entry: the action's post step (dist/post.js)", may: ['src/core', 'src/forge'] },
-  { path: 'src/cli.ts', is: 'entry: hermes-handoff (dist/cli.js); loads the examples at run time, never imports them', may: ['src/core', 'src/cli'] },
+  { path: 'src/main.ts', is: 'entry: the action (dist/index.js)', may: ['src/core', 'src/app', 'src/text'] },
+  { path: 'src/post.ts', is: "entry: the action's post step (dist/post.js)", may: ['src/core', 'src/forge', 'src/text'] },
+  { path: 'src/cli.ts', is: 'entry: hermes-handoff (dist/cli.js); loads the examples at run time, never imports them', may: ['src/core', 'src/cli', 'src/text'] },
   { path: 'examples', is: 'not the product: the demo, the reference gateway, the fake platforms (dist/examples/)', may: ['src/core', 'src/protocol', 'src/peer', 'src/handoff', 'src/host', 'src/host/local', 'src/text'] },
 ];
 

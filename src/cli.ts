@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // hermes-handoff CLI: the engine from a terminal. The demo, the reference gateway and the fake platform
 // are not the product: they are their own bundle (dist/examples/), loaded only when one is asked for.
-import { errorMessage } from './core/errors.ts';
 import { parseWithoutCompiling } from './core/one-shot.ts';
+import { fatalLine, installFatalHandlers } from './text/fatal.ts';
+import { oneLine } from './text/host-text.ts';
 
 const HELP = `usage: hermes-handoff <command> [flags]
   promote | preflight | status | rollback   the action's modes; flags are the action's inputs (--host, --known-hosts-file, ...)
@@ -24,6 +25,11 @@ async function runExample(name: string, argv: string[]): Promise<number> {
   return typeof code === 'number' ? code : 1;
 }
 
+const PREFIX = 'hermes-handoff: ';
+const writeLine = (line: string) => void process.stderr.write(`${line}\n`);
+// Nothing escapes as a stack trace or an unhandled rejection (the example gateway's neither): one scrubbed line, exit 1.
+installFatalHandlers(PREFIX, writeLine);
+
 const [cmd, ...rest] = process.argv.slice(2);
 const run = async (): Promise<number> => {
   if (cmd !== undefined && EXAMPLES.has(cmd)) return runExample(cmd, rest);
@@ -43,14 +49,14 @@ const run = async (): Promise<number> => {
       process.stdout.write(HELP + '\n');
       return cmd ? 0 : 2;
     default:
-      process.stderr.write(`hermes-handoff: unknown command ${JSON.stringify(cmd)}\n${HELP}\n`);
+      process.stderr.write(`hermes-handoff: unknown command ${oneLine(JSON.stringify(cmd), 200)}\n${HELP}\n`);
       return 2;
   }
 };
 run().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`hermes-handoff: ${e instanceof Error && e.stack ? e.stack : errorMessage(e)}\n`);
+    writeLine(fatalLine(PREFIX, e));
     process.exit(1);
   },
 );

@@ -1,15 +1,21 @@
 // The action as a runner starts it: inputs from INPUT_*, results through @actions/core and the forge.
 import { readFileSync } from 'node:fs';
 import { readSettings, InputError } from '../config/schema.ts';
+import { rawSecretValues } from '../config/secrets.ts';
 import type { Settings } from '../config/settings.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Reporter } from '../forge/reporter.ts';
 import { runPipeline, type RunIo } from '../run/pipeline.ts';
+import { registerFatalScrub } from '../text/fatal.ts';
+import { oneLine, untrustedBlock } from '../text/host-text.ts';
+import { createScrubber } from '../text/scrub.ts';
 import { inputFromEnv } from './input-env.ts';
 
 /** The action's run: reads and checks every input, runs the pipeline, reports to the runner and the forge. Resolves with the exit code. */
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const started = Date.now();
+  // Before anything can fail: whatever escapes the run is scrubbed of the secret inputs as given, valid or not.
+  registerFatalScrub(createScrubber(rawSecretValues((name) => inputFromEnv(env, name))));
   // @actions/core and the forge code load while the SSH handshake is under way: connect first.
   const coreP = import('@actions/core');
   let settings: Settings;
@@ -25,7 +31,11 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   return runPipeline(settings, runnerIo(settings, env, coreP), started);
 }
 
-/** The runner's side of a run: masks, log lines and outputs through @actions/core, the report to the forge and the job summary. */
+/**
+ * The runner's side of a run: masks, log lines and outputs through @actions/core, the report to the
+ * forge and the job summary. Every line it writes is one inert line (oneLine: the pipeline's lines
+ * already are, and it is idempotent); green's log tail is written inside a stop-commands block.
+ */
 function runnerIo(settings: Settings, env: NodeJS.ProcessEnv, coreP: Promise<typeof import('@actions/core')>): RunIo {
   // Every mask and log line waits for the same promise, so they reach the runner in call order (masks first).
   const later = (fn: (core: typeof import('@actions/core')) => void) => void coreP.then(fn);
@@ -35,7 +45,7 @@ function runnerIo(settings: Settings, env: NodeJS.ProcessEnv, coreP: Promise<typ
   let forgeP: Promise<typeof import('./forge-report.ts')> | null = null;
   const loadForge = () => (forgeP ??= coreP.then(() => import('./forge-report.ts')));
   return {
-    log: { info: (m) => later((c) => c.info(m)), warn: (m) => later((c) => c.warning(m)) },
+    log: { info: (m) => later((c) => c.info(oneLine(m))), warn: (m) => later((c) => c.warning(oneLine(m))) },
     mask: (s) => later((c) => c.setSecret(s)),
     async begin({ scrub, log }) {
       const [core, forge] = await Promise.all([coreP, loadForge()]);
@@ -55,15 +65,22 @@ function runnerIo(settings: Settings, env: NodeJS.ProcessEnv, coreP: Promise<typ
       core.startGroup(`hermes-handoff ${settings.mode} on ${settings.report.targetName}`);
       return (phase, detail) => void reporter?.phase(phase, detail);
     },
-    async publish({ outcome, outputs, code, scrub, log }) {
+    async publish({ outcome, published, outputs, code, scrub, log }) {
       const [core, forge] = await Promise.all([coreP, loadForge()]);
       core.endGroup();
+      if (outcome.green_log_tail) {
+        // The tail is the release's own output: shown as data, with the runner's command processing stopped around it.
+        core.startGroup("green's log (last lines, from the host: shown as data)");
+        for (const l of untrustedBlock(outcome.green_log_tail)) core.info(l);
+        core.endGroup();
+      }
       for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v);
-      core.setOutput('report', scrub(forge.renderReport(outcome, { runUrl })));
-      await forge.writeJobSummary(outcome, { runUrl, scrub, log });
-      await reporter?.finish(outcome);
+      // Published beyond the run: rendered from the outcome with secrets of any length masked.
+      core.setOutput('report', scrub(forge.renderReport(published, { runUrl })));
+      await forge.writeJobSummary(published, { runUrl, scrub, log });
+      await reporter?.finish(published);
       forge.markFinished();
-      const line = `${outcome.verdict}: ${outcome.reason}`;
+      const line = oneLine(`${outcome.verdict}: ${outcome.reason}`);
       if (code === 0) core.info(line);
       else core.setFailed(line);
     },

@@ -4,6 +4,7 @@ import { readSettings, InputError } from '../config/schema.ts';
 import type { Settings } from '../config/settings.ts';
 import { renderReport } from '../report/markdown.ts';
 import { runPipeline, type RunIo } from '../run/pipeline.ts';
+import { oneLine, safeLines } from '../text/host-text.ts';
 import { CliArgsError, CliHelp, flagOf, parseCliArgs } from './args.ts';
 
 async function readStdin(): Promise<string> {
@@ -12,11 +13,20 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * `text` for a terminal: its lines kept, each one inert (no escape sequence, no control character,
+ * no workflow command if a CI step runs the CLI). Every write of a run goes through this or oneLine.
+ */
+export function terminalText(text: string): string {
+  return safeLines(text, { maxLines: 100_000, maxLine: 10_000 }).join('\n') + '\n';
+}
+
 /** The terminal's side of a run: log lines and the report on stderr, the outputs as one JSON line on stdout. */
 const terminalIo: RunIo = {
-  log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+  log: { info: (m) => process.stderr.write(`${oneLine(m)}\n`), warn: (m) => process.stderr.write(`warning: ${oneLine(m)}\n`) },
   async publish({ outcome, outputs, scrub }) {
-    process.stderr.write(scrub(renderReport(outcome)) + '\n');
+    process.stderr.write(terminalText(scrub(renderReport(outcome))));
+    // The outputs are made from the inert outcome, and JSON escapes the rest: one line, no escape sequence.
     process.stdout.write(scrub(JSON.stringify(outputs)) + '\n');
   },
 };

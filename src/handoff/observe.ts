@@ -5,13 +5,14 @@ import { ObserverClient } from '../peer/observer.ts';
 import type { Host } from '../host/host.ts';
 import type { HostPaths } from './paths.ts';
 import { errorMessage } from '../core/errors.ts';
+import { hostToken } from '../core/token.ts';
 
 /** Reads the socket token on the host (the value is a secret: the caller masks it). */
 export async function readHostToken(host: Host, paths: HostPaths): Promise<string> {
   const r = await host.exec(['cat', '--', paths.token], { timeoutMs: 15_000 });
   const t = r.stdout.trim();
   if (r.code !== 0 || t.length === 0) throw new Error(`cannot read the handoff token ${paths.token}: ${r.stderr.trim() || 'empty'}`);
-  return t;
+  return hostToken(t, paths.token);
 }
 
 /** Opens an observer connection to blue over the host (HELLO with the token). */

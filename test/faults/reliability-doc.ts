@@ -142,9 +142,12 @@ export function renderDoc(rows: MatrixRow[], meta: { node: string; when: string 
   ].join('\n');
 }
 
-/** The deterministic cells of every row of a rendered doc's matrix table. */
+/** The deterministic cells of every row of a rendered doc's matrix table (the doc's first table; later sections have their own). */
 export function docRows(doc: string): string[][] {
-  const lines = doc.split('\n').filter((l) => l.startsWith('| '));
+  const all = doc.split('\n');
+  const first = all.findIndex((l) => l.startsWith('| '));
+  const end = first < 0 ? first : all.findIndex((l, i) => i > first && !l.startsWith('| '));
+  const lines = first < 0 ? [] : all.slice(first, end < 0 ? undefined : end);
   return lines
     .slice(2) // header and separator
     .map((l) => splitRow(l).slice(0, DETERMINISTIC));

@@ -36,6 +36,8 @@ export interface ActionRun {
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
+  /** The GITHUB_OUTPUT file as the action wrote it (duplicates and all). */
+  outputFile: string;
   summary: string;
 }
 
@@ -93,7 +95,8 @@ function spawnAction(inputs: Record<string, string>, opts: RunOptions): { pid: n
   const done = new Promise<number | null>((r) => child.once('close', (c) => r(c))).then((code) => {
     clearTimeout(timer);
     try {
-      return { code, stdout, stderr, outputs: parseOutputFile(readFileSync(outFile, 'utf8')), summary: readFileSync(sumFile, 'utf8') };
+      const outputFile = readFileSync(outFile, 'utf8');
+      return { code, stdout, stderr, outputs: parseOutputFile(outputFile), outputFile, summary: readFileSync(sumFile, 'utf8') };
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
 // and a host (sshd + blue) whose paths are full of shell syntax.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -449,4 +449,181 @@ export function assertPayloadRuns(payload: string, marker: string): void {
     assert.ok(existsSync(marker), `the payload does not run when pasted as ${paste}`);
   }
   rmSync(marker, { force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A hostile green, and what the runner would make of the action's stdout
+
+/** Carried by every injected line, so a reader of a failure can find where it landed. */
+export const INJECT_MARK = 'HH-INJECT';
+
+/**
+ * Lines a release under test might print or send back to get the runner to act: workflow commands
+ * (GitHub's `::` after any leading white space, the older `##[` anywhere in a line), each after a
+ * different line break (LF, CR, CRLF, NEL, U+2028), ANSI escapes, and a `%0A` that the runner would
+ * un-escape inside a command's data. Each command's data starts with INJECT_MARK.
+ */
+export const INJECTED_LINES = [
+  `::set-env name=BASH_ENV::${INJECT_MARK} $(id>/tmp/hh-bash-env)`,
+  `::add-path::${INJECT_MARK}/tmp/evil-bin`,
+  `::set-output name=verdict::${INJECT_MARK} promoted`,
+  `::error title=Deploy OK::${INJECT_MARK} all good`,
+  `::warning::${INJECT_MARK} plain warning`,
+  `   ::notice file=x.py::${INJECT_MARK} indented`,
+  `::add-mask::${INJECT_MARK}-failed`,
+  `::stop-commands::${INJECT_MARK}`,
+  `::save-state name=apiUrl::${INJECT_MARK} http://evil.example`,
+  `##[set-env name=EVIL;]${INJECT_MARK}`,
+  `before ##[add-path]${INJECT_MARK}/tmp/evil2`,
+  `\u001b[2J\u001b[31m${INJECT_MARK} red\u001b[0m \u001b]0;title\u0007 \u009b31m C1 CSI`,
+];
+
+/** The injected lines joined by every kind of line break a runner or a terminal acts on. */
+export function injectionText(lead: string): string {
+  const breaks = ['\n', '\r', '\r\n', '\u0085', '\u2028', '\n'];
+  return lead + INJECTED_LINES.map((l, i) => `${breaks[i % breaks.length]}${l}`).join('') + '\n';
+}
+
+/** Credentials a host might print: none may reach anything the action writes. Name -> the secret part. */
+export const HOST_CREDENTIALS: Record<string, string> = {
+  'password in a git remote URL': 'gh0st-Passw0rd-9f2',
+  'api key value': 'sk-live-51Hh2Kq9ZxW3vT8mN4pR7',
+  'password= value': 'hunter2-Xy7-pw',
+  'bearer token': 'eyJhbGciOiJIUzI1NiJ9abcDEF123456',
+  'hex secret (64)': '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  'private key body': 'MIIEowIBAAKCAQEA7bq1Hh2Kq9ZxW3vT8mN4pR7zLq0Yc5sVdE1fGh2Jk3Lm4Np5Qr',
+};
+
+/** A log tail that holds every credential of HOST_CREDENTIALS, the way a gateway or git would print them. */
+export function credentialText(): string {
+  const c = HOST_CREDENTIALS;
+  return [
+    `fatal: unable to access 'https://deploy:${c['password in a git remote URL']}@git.example.com/hermes.git/': 403`,
+    `config loaded: OPENAI_API_KEY=${c['api key value']} model=gpt`,
+    `db connect password=${c['password= value']} host=db`,
+    `GET /v1/me Authorization: Bearer ${c['bearer token']}`,
+    `session secret ${c['hex secret (64)']} loaded`,
+    '-----BEGIN RSA PRIVATE KEY-----',
+    c['private key body'],
+    '-----END RSA PRIVATE KEY-----',
+  ].join('\n');
+}
+
+/**
+ * A green that is the release's own code gone bad: it prints `tail` (its log), connects as green
+ * with the token it can read on the host, and answers HANDOFF_INIT with HANDOFF_ROLLBACK and
+ * `reason`. Plain CommonJS for node, no dependencies. argv: the JSON file {reason, tail}.
+ */
+const HOSTILE_GREEN = `
+const fs = require('node:fs'), net = require('node:net'), path = require('node:path');
+const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+process.stdout.write(spec.tail);
+const home = process.env.HERMES_HOME, id = process.env.HERMES_HANDOFF_ID;
+const sock = process.env.HERMES_HANDOFF_SOCKET || process.env.HERMES_SOCKET || path.join(home, 'run', 'handoff.sock');
+const token = fs.readFileSync(path.join(path.dirname(sock), 'handoff.token'), 'utf8').trim();
+const c = net.createConnection(sock);
+const send = (f) => c.write(JSON.stringify({ v: 1, ...f }) + '\\n');
+c.on('connect', () => send({ type: 'HELLO', role: 'green', token, pid: process.pid, handoff_id: id }));
+let buf = '';
+c.on('data', (b) => {
+  buf += b;
+  for (let i = buf.indexOf('\\n'); i >= 0; i = buf.indexOf('\\n')) {
+    const f = JSON.parse(buf.slice(0, i));
+    buf = buf.slice(i + 1);
+    if (f.type === 'HANDOFF_INIT') send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: spec.reason });
+  }
+});
+c.on('close', () => process.exit(0));
+c.on('error', () => process.exit(1));
+setTimeout(() => process.exit(2), 30000).unref();
+`;
+
+/** Writes the hostile green and its spec into `dir`; returns the green-command line that starts it. */
+export function hostileGreen(dir: string, spec: { reason: string; tail: string }): string {
+  const script = join(dir, 'hostile-green.cjs');
+  const specFile = join(dir, 'hostile-green.json');
+  writeFileSync(script, HOSTILE_GREEN);
+  writeFileSync(specFile, JSON.stringify(spec));
+  return shellJoin([process.execPath, script, specFile]);
+}
+
+/** A workflow command as the runner would parse a line: its name, whether it has properties, its data. */
+export interface ParsedCommand {
+  line: number;
+  name: string;
+  props: string;
+  data: string;
+}
+
+/** What the runner would make of a stdout, line by line. */
+export interface StdoutAudit {
+  /** Lines read (split as the runner splits: CRLF, CR, LF). */
+  lines: number;
+  /** Every line the runner would execute as a workflow command. */
+  commands: ParsedCommand[];
+  /** Commands the action did not write itself (must be none). */
+  foreign: ParsedCommand[];
+  /** Raw control characters other than LF (ESC, CR, C1, U+2028...), which a terminal or log viewer acts on. */
+  controls: number;
+}
+
+/** The commands the action writes itself through @actions/core, never with properties. */
+const OWN = new Set(['add-mask', 'group', 'endgroup', 'error', 'warning', 'debug']);
+
+/**
+ * Reads `stdout` as a runner does: GitHub's runner splits lines at CR, LF or CRLF, trims leading
+ * white space and executes `::name props::data`, and executes `##[name props]data` found anywhere
+ * in a line; act (Gitea) reads both at the start of a line. A command is the action's own when it is
+ * one @actions/core writes (OWN, no properties, data not starting with INJECT_MARK), a
+ * `::stop-commands::` with a 32-hex token, or the `::<token>::` that ends it.
+ */
+export function auditRunnerStdout(stdout: string): StdoutAudit {
+  const lines = stdout.split(/\r\n|\r|\n/);
+  const commands: ParsedCommand[] = [];
+  const foreign: ParsedCommand[] = [];
+  let stopped: string | null = null;
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/^[\s\u0085\u180e]+/, '');
+    if (stopped !== null) {
+      // While commands are stopped the runner only looks for the line that resumes them.
+      if (line === `::${stopped}::`) stopped = null;
+      else if (/##\[/.test(raw)) foreign.push({ line: i + 1, name: '##[ while stopped', props: '', data: raw });
+      return;
+    }
+    const v2 = /^::([^\s:]*)(?: ([^:]*))?::(.*)$/.exec(line);
+    const v1 = /##\[([^\s\]]*)(?: ([^\]]*))?\](.*)$/.exec(raw);
+    for (const [m, old] of [
+      [v2, false],
+      [v1, true],
+    ] as const) {
+      if (!m) continue;
+      const c: ParsedCommand = { line: i + 1, name: old ? `##[${m[1]}` : m[1] ?? '', props: m[2] ?? '', data: m[3] ?? '' };
+      commands.push(c);
+      const own = !old && c.props === '' && ((OWN.has(c.name) && !c.data.startsWith(INJECT_MARK)) || (c.name === 'stop-commands' && /^[0-9a-f]{32}$/.test(c.data)));
+      if (!own) foreign.push(c);
+      else if (c.name === 'stop-commands') stopped = c.data;
+    }
+  });
+  // eslint-disable-next-line no-control-regex -- counting raw control characters is the point
+  const controls = [...stdout].filter((ch) => ch !== '\n' && /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(ch)).length;
+  return { lines: lines.length, commands, foreign, controls };
+}
+
+/** A secret as a RegExp source would spell it: the form the runner's exact-match masking does not hide. */
+const regexEscaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Occurrences of any of `secrets` (name -> value), or of its regex-escaped form, in `places`
+ * (name -> text), `::add-mask::` lines dropped; one "what in where" each.
+ */
+export function secretsShown(places: Record<string, string>, secrets: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [where, raw] of Object.entries(places)) {
+    const text = visible(raw);
+    for (const [what, secret] of Object.entries(secrets)) {
+      if (text.includes(secret)) out.push(`${what} in ${where}`);
+      else if (text.includes(regexEscaped(secret))) out.push(`${what} (regex-escaped) in ${where}`);
+    }
+  }
+  return out;
 }
