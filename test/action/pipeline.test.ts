@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import ssh2 from 'ssh2';
 import { readSettings } from '../../src/config/schema.ts';
 import { runPipeline, type RunResult } from '../../src/run/pipeline.ts';
+import { ed25519Key } from '../support/keys.ts';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -17,7 +17,7 @@ async function closedPort(): Promise<number> {
 }
 
 test('a run that cannot connect: masks before any line, the host address redacted everywhere, exit 1', { timeout: 120_000 }, async () => {
-  const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+  const key = ed25519Key();
   const port = await closedPort();
   const inputs: Record<string, string> = {
     mode: 'promote',

@@ -1,14 +1,14 @@
 // Shared inputs for the config tests (not a test file itself).
-import ssh2 from 'ssh2';
+import { ed25519Key } from '../support/keys.ts';
 
 /** A recognisable string: a secret input's value carries it, and no error message may. */
 export const MARK = 'S3CR3T-9f2c-MARK';
 
 /** A throwaway unencrypted ed25519 key. */
-export const KEY = ssh2.utils.generateKeyPairSync('ed25519').private;
+export const KEY = ed25519Key();
 /** A throwaway encrypted ed25519 key and its passphrase (which carries MARK). */
 export const ENC_PASS = `pw-${MARK}`;
-export const ENC_KEY = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: ENC_PASS, cipher: 'aes256-ctr', rounds: 2 }).private;
+export const ENC_KEY = ed25519Key({ passphrase: ENC_PASS });
 
 /** A real-looking SHA256 fingerprint (43 base64 characters). */
 export const FP = 'SHA256:ah3AGhNCDNbkapvZf4L9UrY2vtXw0aAA/Nqtz/JQGm0';

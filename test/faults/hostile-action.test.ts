@@ -6,18 +6,18 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import ssh2 from 'ssh2';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { runActionAsRunner, type ActionRun } from '../support/action-runner.ts';
 import { startFakeForge } from '../forge/fake-forge.ts';
 import { requireSshd, startSshd } from '../support/sshd.ts';
 import { assertNoSecrets, assertPayloadRuns, hostileWorld, keyLines, markerPath, recordConnections, shellPayload, type ConnectionRecorder } from '../support/hostile.ts';
+import { ed25519Key } from '../support/keys.ts';
 
 /** A recognisable string carried by every secret value, so a leak of any part of one is found. */
 const MARK = 'Zq7-SECRET-MARK-41c9';
 const PASSPHRASE = `pw-${MARK}`;
-const KEY = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: PASSPHRASE, cipher: 'aes256-ctr', rounds: 2 }).private;
+const KEY = ed25519Key({ passphrase: PASSPHRASE });
 const GITHUB_TOKEN = `ghs_${MARK}_token`;
 const GREEN_SECRET = `green-${MARK}-value`;
 const FP = 'SHA256:ah3AGhNCDNbkapvZf4L9UrY2vtXw0aAA/Nqtz/JQGm0';
