@@ -24,7 +24,7 @@ export class CliHelp extends Error {
   }
 }
 
-const BOOLEAN_INPUTS = new Set<string>(['insecure-skip-host-key-check', 'fail-on-rollback', 'close-issue-on-success']);
+const BOOLEAN_INPUTS = new Set<string>(['insecure-skip-host-key-check', 'fail-on-rollback', 'close-issue-on-success', 'host-output-in-comments']);
 // Several of these add up (several pins, for key rotation).
 const REPEATABLE_INPUTS = new Set<string>(['known-hosts', 'host-fingerprint', 'jump-known-hosts', 'jump-host-fingerprint']);
 // Flags that are not inputs: secrets and lists read from files, so no value sits in argv where ps shows it.
@@ -122,6 +122,8 @@ const HELP_GROUPS: Array<[title: string, lines: HelpLine[]]> = [
       ['--issue N'],
       ['--close-issue-on-success[=true|false]'],
       ['--failure-label LABEL'],
+      ['--max-issues N', 'related issues one run may touch'],
+      ['--host-output-in-comments[=true|false]', "green's log and prepare output in comments too"],
     ],
   ],
 ];

@@ -1,5 +1,6 @@
 // What the host sent back, made inert data once, before any sink sees it: the outcome's reason,
-// notes, check details and green's log tail are scrubbed (by the caller), redacted of credentials
+// notes, check details, green's log tail, prepare-command's output, what held the host and the
+// standby's reason are scrubbed (by the caller), redacted of credentials
 // nobody told us about, and made one line (or, for the tail, lines) of inert text, bounded.
 import type { Outcome } from '../core/outcome.ts';
 import { BLOCK_MAX_LINE, BLOCK_MAX_LINES, oneLine, safeLines } from '../text/host-text.ts';
@@ -46,5 +47,8 @@ export function inertOutcome(o: Outcome, keep: readonly string[]): Outcome {
     timeline: o.timeline.map((e) => ({ ...e, phase: oneLine(e.phase, 64), ...(e.note !== undefined ? { note: hostLine(e.note, k, NOTE_MAX) } : {}) })),
     checks: o.checks.map((c) => ({ ...c, name: oneLine(c.name, 200), detail: hostLine(c.detail, k, NOTE_MAX) })),
     green_log_tail: o.green_log_tail === null ? null : hostLines(o.green_log_tail, k).join('\n'),
+    ...(o.prepare_output != null ? { prepare_output: hostLines(o.prepare_output, k).join('\n') } : {}),
+    ...(o.busy_with != null ? { busy_with: hostLine(o.busy_with, k, NOTE_MAX) } : {}),
+    ...(o.observation?.reason != null ? { observation: { ...o.observation, reason: hostLine(o.observation.reason, k, REASON_MAX) } } : {}),
   };
 }

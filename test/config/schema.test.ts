@@ -95,6 +95,10 @@ const BAD: [string, string][] = [
   ['issue', '0'],
   ['close-issue-on-success', '1'],
   ['failure-label', 'x'.repeat(51)],
+  ['max-issues', '0'],
+  ['max-issues', '101'],
+  ['max-issues', 'ten'],
+  ['host-output-in-comments', 'sometimes'],
 ];
 
 test('the table has a wrong value for every input', () => {
@@ -180,6 +184,8 @@ test('a full valid set parses into the expected Settings', () => {
     issue: '#42',
     'close-issue-on-success': 'FALSE',
     'failure-label': 'deploy failed',
+    'max-issues': '10',
+    'host-output-in-comments': 'false',
   };
   assert.deepEqual(Object.keys(all).sort(), [...INPUT_NAMES].sort());
   const s = readSettings(inputsOf(all), ENV);
@@ -280,6 +286,8 @@ test('defaults: the minimal set', () => {
     issue: null,
     closeIssueOnSuccess: true,
     failureLabel: 'handoff-failed',
+    maxIssues: 10,
+    hostOutputInComments: false,
   });
 });
 

@@ -107,6 +107,8 @@ const ROWS: Record<string, Row> = {
   issue: { value: 'abc' },
   'close-issue-on-success': { value: '1' },
   'failure-label': { value: 'x'.repeat(51) },
+  'max-issues': { value: '0' },
+  'host-output-in-comments': { value: 'sometimes' },
 };
 
 /** Runs `jobs` with at most `n` at a time; resolves with their results in order. */

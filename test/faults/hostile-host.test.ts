@@ -252,10 +252,10 @@ test('hostile host: what comes back from the host reaches the runner as data', {
     const m = await actionRun('hostile prepare output', inputs(w, { 'prepare-command': `sh ${prep}` }));
     await judge(
       'prepare-command output: workflow commands after CR and LF, a password in a git URL, token=, an ANSI escape',
-      'prepare-command stderr over sshd -> the reason',
+      'prepare-command stderr over sshd -> the run log and the job summary',
       m,
       { ...runSecrets(w), ...HOST_CREDENTIALS },
-      { verdict: 'failed', reason: /^prepare-command failed \(exit 3\): / },
+      { verdict: 'failed', reason: /^prepare-command failed \(exit 3\)/ },
       showsInjectionAsData(m),
     );
   });

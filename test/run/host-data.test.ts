@@ -62,6 +62,15 @@ test('inertOutcome: reason, notes and details are one inert line each, the tail 
   assert.equal(long.timeline[0]!.phase.length, 64);
 });
 
+test('inertOutcome: prepare-command output, what held the host and the standby reason are host text too', () => {
+  const o = inertOutcome(outcome({ prepare_output: `fatal: https://bot:hunter2-Pw9@git.example/x\n${EVIL}`, busy_with: EVIL, observation: { state: 'reverted', until: 1, ended_at: 2, reason: EVIL } }), ['r2']);
+  for (const l of o.prepare_output!.split('\n')) assert.ok(!RAW.test(l) && !COMMAND.test(l) && !l.includes('hunter2'), JSON.stringify(l));
+  for (const text of [o.busy_with!, o.observation!.reason!]) {
+    assert.ok(!text.includes('\n') && !RAW.test(text) && !COMMAND.test(text) && !text.includes('hunter2'), JSON.stringify(text));
+  }
+  assert.equal(o.observation!.state, 'reverted');
+});
+
 test('a run on a host whose token file holds workflow commands: failed, a clear reason, the contents never masked or shown', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'hh-run-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
