@@ -5,13 +5,13 @@ import { dirname as __hhDirname } from 'node:path';
 const require = __hhCreateRequire(import.meta.url);
 const __filename = __hhFileURLToPath(import.meta.url);
 const __dirname = __hhDirname(__filename);
-import{a}from"./chunks/chunk-C7AOTHOI.js";import{a as s}from"./chunks/chunk-ZVXKOHB7.js";import"./chunks/chunk-LXRQGCER.js";import"./chunks/chunk-HXDHYYBD.js";var i=`usage: hermes-handoff <command> [flags]
+import{a as s}from"./chunks/chunk-C7AOTHOI.js";import{b as i,d as c}from"./chunks/chunk-C3ZGCE5N.js";import{d as a}from"./chunks/chunk-IBJ6OCA2.js";import"./chunks/chunk-LXRQGCER.js";import"./chunks/chunk-HXDHYYBD.js";var m=`usage: hermes-handoff <command> [flags]
   promote | preflight | status | rollback   the action's modes; flags are the action's inputs (--host, --known-hosts-file, ...)
   demo [--fault F] [--json]                 a full local promotion of the reference gateway
   example-gateway --home DIR --platform URL [--init-ms N]
   fake-platform --port N --rate R
-exit codes: 0 success, 1 a failed verdict, 2 bad input`,f=new Set(["demo","example-gateway","fake-platform"]);async function p(e,m){let u=import.meta.url.endsWith(".ts"),n=new URL(u?`../examples/bin/${e}.ts`:`./examples/${e}.js`,import.meta.url),r=await import(n.href);if(typeof r!="object"||r===null||!("run"in r)||typeof r.run!="function")throw new Error(`${n.pathname} has no run(argv)`);let o=await r.run(m);return typeof o=="number"?o:1}var[t,...c]=process.argv.slice(2),l=async()=>{if(t!==void 0&&f.has(t))return p(t,c);switch(t){case"promote":case"preflight":case"status":case"rollback":{a();let{runEngineCli:e}=await import("./chunks/engine-BTRLFI3D.js");return e(t,c)}case void 0:case"--help":case"-h":case"help":return process.stdout.write(i+`
-`),t?0:2;default:return process.stderr.write(`hermes-handoff: unknown command ${JSON.stringify(t)}
-${i}
-`),2}};l().then(e=>process.exit(e),e=>{process.stderr.write(`hermes-handoff: ${e instanceof Error&&e.stack?e.stack:s(e)}
-`),process.exit(1)});
+exit codes: 0 success, 1 a failed verdict, 2 bad input`,h=new Set(["demo","example-gateway","fake-platform"]);async function w(e,p){let d=import.meta.url.endsWith(".ts"),r=new URL(d?`../examples/bin/${e}.ts`:`./examples/${e}.js`,import.meta.url),n=await import(r.href);if(typeof n!="object"||n===null||!("run"in n)||typeof n.run!="function")throw new Error(`${r.pathname} has no run(argv)`);let o=await n.run(p);return typeof o=="number"?o:1}var l="hermes-handoff: ",f=e=>{process.stderr.write(`${e}
+`)};c(l,f);var[t,...u]=process.argv.slice(2),g=async()=>{if(t!==void 0&&h.has(t))return w(t,u);switch(t){case"promote":case"preflight":case"status":case"rollback":{s();let{runEngineCli:e}=await import("./chunks/engine-W2QZBVK7.js");return e(t,u)}case void 0:case"--help":case"-h":case"help":return process.stdout.write(m+`
+`),t?0:2;default:return process.stderr.write(`hermes-handoff: unknown command ${a(JSON.stringify(t),200)}
+${m}
+`),2}};g().then(e=>process.exit(e),e=>{f(i(l,e)),process.exit(1)});
