@@ -80,7 +80,7 @@ function inputs(w: SshWorld, extra: Record<string, string> = {}): Record<string,
     'rollback-grace-seconds': String(GRACE_MS / 1000),
     'ack-timeout-seconds': String(ACK_MS / 1000),
     'latency-floor-ms': '5000',
-    'timeout-seconds': '60',
+    'timeout-seconds': '300',
     'target-name': 'staging',
     ...extra,
   };
