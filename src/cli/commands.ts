@@ -1,4 +1,5 @@
 // Every command of hermes-handoff with its one line: the top-level --help and each command's own help read this.
+import { closestName } from '../config/closest.ts';
 
 /** The commands that run the action's engine (its modes), in --help order. */
 export const ENGINE_COMMANDS = ['promote', 'preflight', 'status', 'rollback'] as const;
@@ -36,4 +37,9 @@ hermes-handoff <command> --help (or hermes-handoff help <command>) shows a comma
 hermes-handoff --version prints the version.
 Exit status: 0 success, 1 a failed verdict, 2 bad input.
 `;
+}
+
+/** The command closest to a mistyped one (`promot` -> `promote`), or null. */
+export function closestCommand(name: string): string | null {
+  return closestName(name, [...ENGINE_COMMANDS, ...EXAMPLE_COMMANDS, 'help']);
 }
