@@ -133,7 +133,7 @@ function crossCheck(v: Inputs, ctx: z.RefinementCtx<Inputs>): void {
       add(
         'host-fingerprint',
         (w) =>
-          `a host key pin is required for ${w.set('transport', 'ssh')}: set ${w.input('host-fingerprint')} or ${w.input('known-hosts')}. Get the fingerprint with: ${keyscan} | ssh-keygen -lf - (or the known_hosts line with: ${keyscan}). ${w.set('insecure-skip-host-key-check', 'true')} skips the check (not recommended)`,
+          `a host key pin is required with ${w.set('transport', 'ssh')} (the default): set ${w.input('host-fingerprint')} or ${w.input('known-hosts')}. Get the fingerprint with: ${keyscan} | ssh-keygen -lf - (or the known_hosts line with: ${keyscan}). ${w.set('insecure-skip-host-key-check', 'true')} skips the check (not recommended)`,
       );
     }
     if (pinned && insecure) add('insecure-skip-host-key-check', (w) => `expected false when ${w.input('host-fingerprint')} or ${w.input('known-hosts')} pins the host key; remove one or the other`);
