@@ -1,10 +1,15 @@
 // The demo as a user starts it: dist/cli.js built from the sources, in a process group of its own (as a
 // shell job is), with TMPDIR pointing at a scratch dir so everything it leaves behind can be seen.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { builtDist } from '../support/action-runner.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface DemoProcess {
   child: ChildProcess;
@@ -102,4 +107,22 @@ export function leftovers(pgid: number, tmp: string): number[] {
 /** What is left in the scratch TMPDIR (the demo's HERMES_HOME would be a hermes-demo-* dir there). */
 export function tmpEntries(tmp: string): string[] {
   return readdirSync(tmp);
+}
+
+/** A copy of the repository as a clone holds it (tracked files, dist/ as the build makes it from these sources), with no node_modules; removed after the test. */
+export function cloneWithoutNodeModules(t: { after(fn: () => void): void }): string {
+  const base = mkdtempSync(join(tmpdir(), 'hh-clone-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const clone = join(base, 'hermes-handoff');
+  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '' && !f.startsWith('dist/'));
+  for (const f of tracked) {
+    if (!existsSync(join(ROOT, f))) continue;
+    mkdirSync(dirname(join(clone, f)), { recursive: true });
+    cpSync(join(ROOT, f), join(clone, f));
+  }
+  cpSync(builtDist(), join(clone, 'dist'), { recursive: true });
+  // Nothing the copy could load a package from.
+  assert.throws(() => createRequire(join(clone, 'dist', 'cli.js')).resolve('zod'));
+  assert.ok(!existsSync(join(clone, 'node_modules')));
+  return clone;
 }

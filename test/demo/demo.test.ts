@@ -3,14 +3,12 @@
 // --expect names the verdict; and the README's first command works from a clone with no node_modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtDist } from '../support/action-runner.ts';
-import { startDemo } from './demo-process.ts';
+import { cloneWithoutNodeModules, startDemo } from './demo-process.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FAST = ['--init-ms', '300', '--bake-ms', '1500', '--rate', '30'];
@@ -75,24 +73,6 @@ test('bad flags exit 2 naming the flag; --help lists every flag', () => {
   const viaHelp = spawnSync(process.execPath, [cli, 'help', 'demo'], { encoding: 'utf8' });
   assert.equal(viaHelp.stdout, help.stdout);
 });
-
-/** A copy of the repository as a clone holds it (tracked files, dist/ as the build makes it from these sources), with no node_modules. */
-function cloneWithoutNodeModules(t: { after(fn: () => void): void }): string {
-  const base = mkdtempSync(join(tmpdir(), 'hh-clone-'));
-  t.after(() => rmSync(base, { recursive: true, force: true }));
-  const clone = join(base, 'hermes-handoff');
-  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '' && !f.startsWith('dist/'));
-  for (const f of tracked) {
-    if (!existsSync(join(ROOT, f))) continue;
-    mkdirSync(dirname(join(clone, f)), { recursive: true });
-    cpSync(join(ROOT, f), join(clone, f));
-  }
-  cpSync(builtDist(), join(clone, 'dist'), { recursive: true });
-  // Nothing the copy could load a package from.
-  assert.throws(() => createRequire(join(clone, 'dist', 'cli.js')).resolve('zod'));
-  assert.ok(!existsSync(join(clone, 'node_modules')));
-  return clone;
-}
 
 test("the README's first command: node dist/cli.js demo works in a copy of the repository with no node_modules", { timeout: 90_000 }, async (t) => {
   const clone = cloneWithoutNodeModules(t);
