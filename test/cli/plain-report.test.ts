@@ -84,6 +84,7 @@ test('host text cannot drive the terminal or the runner: escapes, line breaks an
   const o = rolledBack();
   const hostile = { ...o, reason: 'boom\u001b]0;pwned\u0007\n::error::fake', green_log_tail: '::add-mask::x\n\u001b[2Jcleared\n##[error]old form\n', timeline: [{ phase: 'init', at: 0, note: 'a\rb\u202eevil' }] };
   const text = plain(hostile);
+  // eslint-disable-next-line no-control-regex
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(text), JSON.stringify(text));
   assert.ok(text.startsWith('rolled-back: boom\\x1b]0;pwned\\x07\\n::error::fake\n'), text);
   assert.ok(!/^\s*::/m.test(text), text);
@@ -95,6 +96,7 @@ test('host text cannot drive the terminal or the runner: escapes, line breaks an
 test('colours only when asked: the verdict coloured for what it means, nothing else changed', () => {
   const colored = plainReport(promoted(), { color: true, inert: terminalText });
   assert.ok(colored.startsWith('\u001b[1m\u001b[32mpromoted\u001b[0m\u001b[0m: bake of 3 s'), JSON.stringify(colored.slice(0, 40)));
+  // eslint-disable-next-line no-control-regex
   assert.equal(colored.replace(/\u001b\[[0-9;]*m/g, ''), plain(promoted()));
   assert.ok(plainReport(rolledBack(), { color: true, inert: terminalText }).startsWith('\u001b[1m\u001b[33mrolled-back'));
   // A rollback that `hermes-handoff rollback` asked for is what was wanted.

@@ -4,6 +4,11 @@
 // own), and no temp dir.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtDist } from '../support/action-runner.ts';
 import { leftovers, startDemo, tmpEntries } from './demo-process.ts';
 
 const ARGS = ['--init-ms', '400', '--bake-ms', '2500', '--rate', '30'];
@@ -70,4 +75,48 @@ test('a second Ctrl-C while stopping ends it at once, still leaving nothing', { 
   while (leftovers(d.child.pid!, d.tmp).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(leftovers(d.child.pid!, d.tmp), []);
   assert.deepEqual(tmpEntries(d.tmp), []);
+});
+
+test('example-gateway and fake-platform started by hand: SIGHUP stops each cleanly, as SIGTERM does', { timeout: 60_000 }, async (t) => {
+  const cli = join(builtDist(), 'cli.js');
+  const home = mkdtempSync(join(tmpdir(), 'hh-by-hand-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const started = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const child = spawn(process.execPath, [cli, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let text = '';
+    child.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (text += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    t.after(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    });
+    const until = async (re: RegExp) => {
+      const end = Date.now() + 20_000;
+      while (!re.test(text)) {
+        assert.ok(Date.now() < end && child.exitCode === null, `no ${re} in:\n${text}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    return { child, exited, until, text: () => text };
+  };
+  const platform = started(['fake-platform', '--port', '0', '--rate', '5']);
+  await platform.until(/^http:\/\/127\.0\.0\.1:\d+$/m);
+  const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(platform.text())![1]!;
+  const gateway = started(['example-gateway', '--home', home, '--platform', url, '--init-ms', '50', '--poll-timeout', '2'], { HERMES_HANDOFF_ID: '', HERMES_RELEASE: 'r1' });
+  await gateway.until(/serving/);
+  assert.ok(existsSync(join(home, 'run', 'handoff.sock')));
+
+  process.kill(gateway.child.pid!, 'SIGHUP');
+  assert.equal(await gateway.exited, 0, gateway.text());
+  assert.match(gateway.text(), /SIGTERM: stopping/);
+  assert.deepEqual(leftovers(gateway.child.pid!, home), []);
+
+  process.kill(platform.child.pid!, 'SIGHUP');
+  assert.equal(await platform.exited, 0, platform.text());
+  assert.match(platform.text(), /fake-platform: stopped on SIGTERM/);
+  assert.deepEqual(leftovers(platform.child.pid!, home), []);
 });
