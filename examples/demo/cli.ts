@@ -28,6 +28,8 @@ Exit status: 0 as above, 1 a verdict not expected (or a message lost or answered
 130 interrupted (Ctrl-C), 143 terminated, 141 the output was closed.
 `;
 
+const SHORT_USAGE = 'usage: demo [--fault F] [--expect VERDICT] [--json] [--json-file PATH] [--init-ms N] [--bake-ms N] [--rate R] [--keep] (hermes-handoff demo --help)';
+
 /** Where --json writes the result when --json-file is not given (relative to the current directory). */
 export const DEFAULT_JSON_FILE = '.tmp/demo.json';
 
@@ -96,7 +98,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (e) {
-    process.stderr.write(`demo: ${errorMessage(e)} (hermes-handoff demo --help)\n`);
+    process.stderr.write(`demo: ${errorMessage(e)}\n${SHORT_USAGE}\n`);
     return 2;
   }
   const num = (name: string, s: string, min: number) => {
@@ -117,7 +119,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     bakeMs = num('bake-ms', v['bake-ms']!, 0);
     rate = num('rate', v.rate!, 0);
   } catch (e) {
-    process.stderr.write(`demo: ${errorMessage(e)} (hermes-handoff demo --help)\n`);
+    process.stderr.write(`demo: ${errorMessage(e)}\n${SHORT_USAGE}\n`);
     return 2;
   }
   const out = (line: string) => void (v.json ? process.stderr : process.stdout).write(line + '\n');

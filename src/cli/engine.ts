@@ -7,7 +7,7 @@ import { renderReport } from '../report/markdown.ts';
 import { runPipeline, type RunIo } from '../run/pipeline.ts';
 import { CliArgsError, CliHelp, parseCliArgs, type CliOutput } from './args.ts';
 import { plainReport, wantsColor } from './plain-report.ts';
-import { terminalText } from './terminal-text.ts';
+import { inertText } from './terminal-text.ts';
 import { CLI_WORDS } from './words.ts';
 
 async function readStdin(): Promise<string> {
@@ -25,8 +25,12 @@ function terminalIo(output: CliOutput): RunIo {
     log: { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
     async publish({ outcome, outputs, scrub }) {
       const to = output.json ? process.stderr : process.stdout;
-      const report = output.format === 'markdown' ? renderReport(outcome) : plainReport(outcome, { color: wantsColor(to, process.env), inert: terminalText });
-      to.write(scrub(report));
+      // The plain report makes each piece of host text inert itself (so its own colours survive); the markdown is made inert as a whole.
+      const report =
+        output.format === 'markdown'
+          ? `${inertText.lines(scrub(renderReport(outcome))).join('\n')}\n`
+          : scrub(plainReport(outcome, { color: wantsColor(to, process.env), inert: inertText }));
+      to.write(report);
       if (output.json) process.stdout.write(scrub(JSON.stringify(outputs)) + '\n');
     },
   };

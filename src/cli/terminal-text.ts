@@ -17,7 +17,7 @@ function line(text: string): string {
 }
 
 /** The CLI's inert text: each host line escaped on its own, a block kept as lines. */
-export const terminalText: InertText = {
+export const inertText: InertText = {
   line,
   lines: (text) => text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n').map(line),
 };

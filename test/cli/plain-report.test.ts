@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { plainReport, wantsColor } from '../../src/cli/plain-report.ts';
-import { terminalText } from '../../src/cli/terminal-text.ts';
+import { inertText } from '../../src/cli/terminal-text.ts';
 import { formatDuration as d } from '../../src/report/markdown.ts';
 import { notReady, promoted, rolledBack } from './fixtures.ts';
 
-const plain = (o: Parameters<typeof plainReport>[0]) => plainReport(o, { color: false, inert: terminalText });
+const plain = (o: Parameters<typeof plainReport>[0]) => plainReport(o, { color: false, inert: inertText });
 
 test('a promotion: the verdict and reason first, the figures, a compact timeline, the health summary', () => {
   assert.equal(
@@ -94,14 +94,14 @@ test('host text cannot drive the terminal or the runner: escapes, line breaks an
 });
 
 test('colours only when asked: the verdict coloured for what it means, nothing else changed', () => {
-  const colored = plainReport(promoted(), { color: true, inert: terminalText });
+  const colored = plainReport(promoted(), { color: true, inert: inertText });
   assert.ok(colored.startsWith('\u001b[1m\u001b[32mpromoted\u001b[0m\u001b[0m: bake of 3 s'), JSON.stringify(colored.slice(0, 40)));
   // eslint-disable-next-line no-control-regex
   assert.equal(colored.replace(/\u001b\[[0-9;]*m/g, ''), plain(promoted()));
-  assert.ok(plainReport(rolledBack(), { color: true, inert: terminalText }).startsWith('\u001b[1m\u001b[33mrolled-back'));
+  assert.ok(plainReport(rolledBack(), { color: true, inert: inertText }).startsWith('\u001b[1m\u001b[33mrolled-back'));
   // A rollback that `hermes-handoff rollback` asked for is what was wanted.
-  assert.ok(plainReport({ ...rolledBack(), mode: 'rollback' }, { color: true, inert: terminalText }).startsWith('\u001b[1m\u001b[32mrolled-back'));
-  assert.ok(plainReport(notReady(), { color: true, inert: terminalText }).startsWith('\u001b[1m\u001b[31mnot-ready'));
+  assert.ok(plainReport({ ...rolledBack(), mode: 'rollback' }, { color: true, inert: inertText }).startsWith('\u001b[1m\u001b[32mrolled-back'));
+  assert.ok(plainReport(notReady(), { color: true, inert: inertText }).startsWith('\u001b[1m\u001b[31mnot-ready'));
 });
 
 test('colour needs a TTY and no NO_COLOR (an empty NO_COLOR does not count)', () => {
