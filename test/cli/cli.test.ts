@@ -8,8 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { builtDist } from '../support/action-runner.ts';
+import { throwawayKey } from '../config/fixtures.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMMANDS = ['promote', 'preflight', 'status', 'rollback', 'demo', 'example-gateway', 'fake-platform'];
@@ -28,8 +28,8 @@ function keys(t: { after(fn: () => void): void }): { key: string; encrypted: str
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const key = join(dir, 'key');
   const encrypted = join(dir, 'enc');
-  writeFileSync(key, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
-  writeFileSync(encrypted, ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'pw-1234', cipher: 'aes256-ctr', rounds: 2 }).private, { mode: 0o600 });
+  writeFileSync(key, throwawayKey(), { mode: 0o600 });
+  writeFileSync(encrypted, throwawayKey('pw-1234'), { mode: 0o600 });
   return { key, encrypted, dir };
 }
 
