@@ -1,6 +1,6 @@
 // `npm run bench [-- --json]`: measures the figures of docs/performance.md in one run on this machine.
 // Everything it starts is stopped and its temp dir removed, also on failure or Ctrl-C.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,13 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The parts of the bench, each measured on its own with --only. */
 const PARTS = ['promotions', 'restarts', 'ssh', 'cold-start', 'dist-size'] as const;
 type Part = (typeof PARTS)[number];
-const USAGE = `bench [--json] [--doc FILE] [--only ${PARTS.join(',')}] [--promotions N] [--restarts N] [--rate R] [--init-ms N] [--bake-ms N]`;
+const USAGE = `bench [--json] [--json-file FILE] [--doc FILE] [--only ${PARTS.join(',')}] [--promotions N] [--restarts N] [--rate R] [--init-ms N] [--bake-ms N]`;
 /** The bench must finish within 10 minutes; past this it stops everything and fails. */
 const WATCHDOG_MS = 9.5 * 60_000;
 const GRACE_MS = 500;
 const REALISTIC_INIT_MS = 3_000;
+/** Where --json also writes the result (relative to the current directory; .tmp/ is ignored by git). */
+const DEFAULT_JSON_FILE = '.tmp/bench.json';
 
 /** Parses the flags; throws naming the flag and what it expects. */
 function options(argv: string[]) {
@@ -38,6 +40,7 @@ function options(argv: string[]) {
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
+      'json-file': { type: 'string' },
       doc: { type: 'string' },
       only: { type: 'string' },
       promotions: { type: 'string', default: '60' },
@@ -56,7 +59,7 @@ function options(argv: string[]) {
   const only = values.only === undefined ? null : values.only.split(',').map((x) => x.trim());
   for (const p of only ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: expected parts among ${PARTS.join(', ')}, got ${JSON.stringify(p)}`);
   if (only && values.doc) throw new Error('--doc takes the figures of a full run: leave out --only');
-  return { json: values.json, doc: values.doc ?? null, only: only as Part[] | null, promotions: int('promotions', 1), restarts: int('restarts', 1), rate: int('rate', 1), initMs: int('init-ms', 0), bakeMs: int('bake-ms', 0) };
+  return { json: values.json, jsonFile: values['json-file'] ?? (values.json ? DEFAULT_JSON_FILE : null), doc: values.doc ?? null, only: only as Part[] | null, promotions: int('promotions', 1), restarts: int('restarts', 1), rate: int('rate', 1), initMs: int('init-ms', 0), bakeMs: int('bake-ms', 0) };
 }
 
 async function main(): Promise<number> {
@@ -241,6 +244,11 @@ async function main(): Promise<number> {
   for (const t of result.targets) if (!t.met) process.stderr.write(`bench: target missed: ${t.target}: ${t.value ?? 'not measured'}\n`);
   if (o.doc) updateDoc(o.doc, result);
   process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : renderTable(result));
+  if (o.jsonFile !== null) {
+    mkdirSync(dirname(resolve(o.jsonFile)), { recursive: true });
+    writeFileSync(o.jsonFile, `${JSON.stringify(result)}\n`);
+    process.stderr.write(`bench: the JSON result is also in ${o.jsonFile}\n`);
+  }
   return errors.length > 0 ? 1 : 0;
 }
 

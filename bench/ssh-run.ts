@@ -47,7 +47,7 @@ export function promoteInputs(s: Sshd, home: string, greenCommand: string, relea
     release,
     runtime: 'claw',
     'bake-seconds': '1',
-    'timeout-seconds': '120',
+    'timeout-seconds': '300',
     'target-name': 'bench',
   };
 }

@@ -1,19 +1,16 @@
 #!/usr/bin/env node
 // hermes-handoff CLI: the engine from a terminal. The demo, the reference gateway and the fake platform
 // are not the product: they are their own bundle (dist/examples/), loaded only when one is asked for.
+import { readFileSync } from 'node:fs';
 import { parseWithoutCompiling } from './core/one-shot.ts';
+import { closestCommand, ENGINE_COMMANDS, EXAMPLE_COMMANDS, topHelp } from './cli/commands.ts';
 import { fatalLine, installFatalHandlers } from './text/fatal.ts';
 import { oneLine } from './text/host-text.ts';
 
-const HELP = `usage: hermes-handoff <command> [flags]
-  promote | preflight | status | rollback   the action's modes; flags are the action's inputs (--host, --known-hosts-file, ...)
-  demo [--fault F] [--json]                 a full local promotion of the reference gateway
-  example-gateway --home DIR --platform URL [--init-ms N]
-  fake-platform --port N --rate R
-exit codes: 0 success, 1 a failed verdict, 2 bad input`;
-
-/** The example commands, each its own module under dist/examples/ (examples/bin/ in the sources). */
-const EXAMPLES = new Set(['demo', 'example-gateway', 'fake-platform']);
+const PREFIX = 'hermes-handoff: ';
+const writeLine = (line: string) => void process.stderr.write(`${line}\n`);
+// Nothing escapes as a stack trace or an unhandled rejection (the example gateway's neither): one scrubbed line, exit 1.
+installFatalHandlers(PREFIX, writeLine);
 
 /** Loads and runs example `name`; the path is computed, so the product bundle never contains it. */
 async function runExample(name: string, argv: string[]): Promise<number> {
@@ -25,35 +22,54 @@ async function runExample(name: string, argv: string[]): Promise<number> {
   return typeof code === 'number' ? code : 1;
 }
 
-const PREFIX = 'hermes-handoff: ';
-const writeLine = (line: string) => void process.stderr.write(`${line}\n`);
-// Nothing escapes as a stack trace or an unhandled rejection (the example gateway's neither): one scrubbed line, exit 1.
-installFatalHandlers(PREFIX, writeLine);
+/** The version in package.json beside dist/ (or src/): the same file in a clone and in the npm package. */
+function version(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    // reported below
+  }
+  return 'unknown (package.json not found beside dist/)';
+}
 
-const [cmd, ...rest] = process.argv.slice(2);
-const run = async (): Promise<number> => {
-  if (cmd !== undefined && EXAMPLES.has(cmd)) return runExample(cmd, rest);
+const isEngine = (c: string | undefined): c is (typeof ENGINE_COMMANDS)[number] => (ENGINE_COMMANDS as readonly (string | undefined)[]).includes(c);
+const isExample = (c: string | undefined): c is (typeof EXAMPLE_COMMANDS)[number] => (EXAMPLE_COMMANDS as readonly (string | undefined)[]).includes(c);
+
+/** Runs one command; resolves with its exit code. */
+async function run(cmd: string | undefined, rest: string[]): Promise<number> {
+  if (isExample(cmd)) return runExample(cmd, rest);
+  if (isEngine(cmd)) {
+    parseWithoutCompiling();
+    const { runEngineCli } = await import('./cli/engine.ts');
+    return runEngineCli(cmd, rest);
+  }
   switch (cmd) {
-    case 'promote':
-    case 'preflight':
-    case 'status':
-    case 'rollback': {
-      parseWithoutCompiling();
-      const { runEngineCli } = await import('./cli/engine.ts');
-      return runEngineCli(cmd, rest);
-    }
-    case undefined:
+    case 'help':
+      if (isEngine(rest[0]) || isExample(rest[0])) return run(rest[0], ['--help']);
+      process.stdout.write(topHelp());
+      return 0;
     case '--help':
     case '-h':
-    case 'help':
-      process.stdout.write(HELP + '\n');
-      return cmd ? 0 : 2;
-    default:
-      process.stderr.write(`hermes-handoff: unknown command ${oneLine(JSON.stringify(cmd), 200)}\n${HELP}\n`);
+      process.stdout.write(topHelp());
+      return 0;
+    case '--version':
+    case '-V':
+      process.stdout.write(`hermes-handoff ${version()}\n`);
+      return 0;
+    case undefined:
+      process.stderr.write(topHelp());
       return 2;
+    default: {
+      const near = closestCommand(cmd);
+      process.stderr.write(`hermes-handoff: unknown command ${oneLine(JSON.stringify(cmd), 200)}${near ? `: did you mean ${near}?` : ''} (hermes-handoff --help lists them)\n`);
+      return 2;
+    }
   }
-};
-run().then(
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+run(cmd, rest).then(
   (code) => process.exit(code),
   (e: unknown) => {
     writeLine(fatalLine(PREFIX, e));

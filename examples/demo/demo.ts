@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakePlatform, type PlatformStats } from '../gateway/platform/server.ts';
@@ -8,19 +8,19 @@ import { socketAnswers } from '../../src/peer/listen.ts';
 import { realOs } from '../../src/peer/os.ts';
 import { promote } from '../../src/handoff/promote.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
-import { readPidFile, selfCommand, spawnLogged, stopAll } from './processes.ts';
+import { DemoHost, DemoResources, readPidFile, selfCommand, spawnGroupLeader } from './processes.ts';
 
 export interface DemoOptions {
   fault: string;
   initMs: number;
   bakeMs: number;
   rate: number;
-  /** Where the timeline goes (stderr with --json). */
+  /** Where the progress goes (stderr with --json). */
   out: (line: string) => void;
-  /** Keep the temp HERMES_HOME (for debugging). */
-  keep?: boolean;
   /** Blue fault (HERMES_BLUE_FAULT), for the fault matrix. */
   blueFault?: string;
+  /** What the run starts; the caller stops it early on a signal or a closed pipe. Default: a fresh one. */
+  resources?: DemoResources;
 }
 
 /** The demo's one-line JSON result. */
@@ -30,8 +30,14 @@ export interface DemoResult {
   handoff_id: string | null;
   fault: string;
   served_by: 'blue' | 'green' | 'none' | 'both';
+  /**
+   * The dark window, measured on the platform as docs/platforms.md defines it (`switch_gap_ms`): the
+   * gap between blue's last poll and green's first at the handover. Null when no handover happened.
+   */
   dark_window_ms: number | null;
-  host_dark_window_ms: number | null;
+  /** The longest gap at any change of poller in the run: the handover's, or a rollback's when longer. */
+  switch_gap_ms: number;
+  /** The longest time with nobody polling at all. */
   max_gap_ms: number;
   init_ms: number;
   bake_ms: number;
@@ -47,27 +53,40 @@ export interface DemoResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a full promotion of the reference gateway on this machine, with `fault` in green; never leaves a process behind. */
+/**
+ * Runs a full promotion of the reference gateway on this machine, with `fault` in green. Whatever it
+ * started is stopped and its temp dir removed when it returns or throws, or earlier through
+ * `o.resources.stop()`.
+ */
 export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; outcome: Outcome }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hermes-demo-'));
-  const home = join(dir, 'home');
-  const platform = await startFakePlatform({ port: 0, rate: o.rate, graceMs: 500 });
-  const pids = new Set<number>();
-  const host = new LocalHost();
+  const res = o.resources ?? new DemoResources();
   try {
+    const dir = mkdtempSync(join(tmpdir(), 'hermes-demo-'));
+    res.dir = dir;
+    const home = join(dir, 'home');
+    const platform = await startFakePlatform({ port: 0, rate: o.rate, graceMs: 500 });
+    res.platform = platform;
+    res.guard();
+    const scratch = join(dir, 'tmp');
+    mkdirSync(scratch, { mode: 0o700 });
+    const host = new DemoHost(new LocalHost(), scratch, (pgid) => res.groups.add(pgid));
+    res.host = host;
     const gw = (extra: string[]) => [...selfCommand(), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', String(o.initMs), '--poll-timeout', '10', ...extra];
-    const blue = spawnLogged(gw([]), { ...process.env, HERMES_RELEASE: 'legacy-1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', HERMES_BLUE_FAULT: o.blueFault ?? 'none' }, join(dir, 'blue.log'));
+    const blue = spawnGroupLeader(gw([]), { ...process.env, HERMES_RELEASE: 'legacy-1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', HERMES_BLUE_FAULT: o.blueFault ?? 'none' }, join(dir, 'blue.log'));
     const bluePid = blue.pid!;
-    pids.add(bluePid);
+    res.groups.add(bluePid);
     const sock = join(home, 'run', 'handoff.sock');
     const readyBy = Date.now() + o.initMs + 30_000;
     while (!(await socketAnswers(sock))) {
+      res.guard();
       if (Date.now() > readyBy || blue.exitCode !== null) throw new Error(`blue did not start (see ${join(dir, 'blue.log')})`);
       await sleep(50);
     }
-    o.out(`blue serving (pid ${bluePid}); platform ${platform.url} at ${o.rate} msg/s`);
+    o.out(`blue serving (pid ${bluePid}); platform ${platform.url} at ${o.rate} msg/s; HERMES_HOME ${home}`);
     await sleep(300);
     platform.resetStats();
+    // The platform's switch gap when the bake starts is the handover's alone; a rollback later may add a longer one.
+    let handoverGap: number | null = null;
     const outcome = await promote(
       {
         mode: 'promote',
@@ -85,17 +104,19 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
         bakeMs: o.bakeMs,
         timeoutMs: o.initMs + o.bakeMs + 60_000,
         thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },
-        deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 2_000 },
+        deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 5_000 },
       },
       {
         host,
         log: { info: (m) => o.out(`  ${m}`), warn: (m) => o.out(`! ${m}`) },
-        onPhase: () => {},
+        onPhase: (phase) => {
+          if (phase === 'baking' && handoverGap === null) handoverGap = platform.stats().switch_gap_ms;
+        },
         progressEveryMs: 1_000,
       },
     );
+    res.guard();
     const greenPid = outcome.green_pid;
-    if (greenPid) pids.add(greenPid);
     // Let the process that serves now answer everything, then count.
     platform.setRate(0);
     const settleBy = Date.now() + 15_000;
@@ -107,20 +128,17 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
     await sleep(700);
     stats = platform.stats();
     const servingPid = readPidFile(join(home, 'gateway.pid'));
-    if (servingPid) pids.add(servingPid);
     const blueAlive = realOs.isAlive(bluePid) && blue.exitCode === null;
     const greenAlive = servingPid !== null && servingPid !== bluePid && realOs.isAlive(servingPid);
     const served_by = blueAlive && greenAlive ? 'both' : blueAlive ? 'blue' : greenAlive ? 'green' : 'none';
-    const t0 = outcome.timeline[0]?.at ?? outcome.started_at;
-    for (const t of outcome.timeline) o.out(`+${((t.at - t0) / 1000).toFixed(3)}s  ${t.phase}${t.note ? `  ${t.note}` : ''}`);
     const result: DemoResult = {
       verdict: outcome.verdict,
       reason: outcome.reason,
       handoff_id: outcome.handoff_id,
       fault: o.fault,
       served_by,
-      dark_window_ms: stats.switch_gap_ms ?? stats.max_gap_ms,
-      host_dark_window_ms: outcome.dark_window_ms,
+      dark_window_ms: handoverGap,
+      switch_gap_ms: stats.switch_gap_ms,
       max_gap_ms: stats.max_gap_ms,
       init_ms: o.initMs,
       bake_ms: o.bakeMs,
@@ -135,12 +153,16 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
     };
     return { result, outcome };
   } finally {
-    await host.close();
-    const servingPid = readPidFile(join(home, 'gateway.pid'));
-    if (servingPid) pids.add(servingPid);
-    await stopAll(pids);
-    await platform.close();
-    if (!o.keep) rmSync(dir, { recursive: true, force: true });
-    else o.out(`kept ${dir}`);
+    await res.stop();
   }
+}
+
+/** What the dark-window figures of `r` are, in words: the handover's gap, and a rollback's when that was longer. */
+export function describeGaps(r: DemoResult): string {
+  if (r.dark_window_ms === null) {
+    return `no handover happened, so there was no dark window; the longest time with nobody polling was ${r.max_gap_ms} ms`;
+  }
+  const handover = `dark window ${r.dark_window_ms} ms (on the platform: blue's last poll to green's first)`;
+  if (r.verdict === 'promoted' || r.switch_gap_ms <= r.dark_window_ms) return handover;
+  return `${handover}; after that the longest gap at a change of poller was ${r.switch_gap_ms} ms (green's last poll to blue's first again, as blue took back)`;
 }

@@ -15,7 +15,8 @@ import { openStore, STORE_SCHEMA } from './store.ts';
 import { createTelegramAdapter } from './telegram-adapter.ts';
 import { BLUE_FAULTS, GREEN_FAULTS, blueOnPhase, greenHooks, replyGate, type BlueFault, type GreenFault } from './faults.ts';
 
-const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
+/** The reference gateway's command line. */
+export const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
 
 /** Runs the reference gateway until it is replaced, rolled back or stopped; resolves with its exit code. */
 export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { readSettings, InputError } from '../config/schema.ts';
 import { rawSecretValues } from '../config/secrets.ts';
+import { unknownInputWarnings } from '../config/unknown-inputs.ts';
+import { withheldSecrets } from '../config/withheld-secrets.ts';
 import type { Settings } from '../config/settings.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Reporter } from '../forge/reporter.ts';
@@ -18,9 +20,18 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   registerFatalScrub(createScrubber(rawSecretValues((name) => inputFromEnv(env, name))));
   // @actions/core and the forge code load while the SSH handshake is under way: connect first.
   const coreP = import('@actions/core');
+  const input = (name: string) => inputFromEnv(env, name);
+  for (const w of unknownInputWarnings(env)) void coreP.then((core) => core.warning(w));
+  const skipped = withheldSecrets(input, env, readEvent(env));
+  if (skipped !== null) {
+    const core = await coreP;
+    core.warning(skipped);
+    core.setOutput('reason', skipped);
+    return 0;
+  }
   let settings: Settings;
   try {
-    settings = readSettings((name) => inputFromEnv(env, name), env);
+    settings = readSettings(input, env);
   } catch (e) {
     if (e instanceof InputError) {
       (await coreP).setFailed(e.message);
@@ -29,6 +40,15 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     throw e;
   }
   return runPipeline(settings, runnerIo(settings, env, coreP), started);
+}
+
+/** The event that started the run (GITHUB_EVENT_PATH), or {} when there is none or it cannot be read. */
+function readEvent(env: NodeJS.ProcessEnv): unknown {
+  try {
+    return env.GITHUB_EVENT_PATH ? JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

@@ -1,14 +1,23 @@
+import { closestName } from '../config/closest.ts';
 import { INPUT_DEFAULTS, INPUT_NAMES, SECRET_INPUTS, type InputName } from '../config/inputs.ts';
 import { errorMessage } from '../core/errors.ts';
+import { COMMAND_LINES, ENGINE_COMMANDS, type EngineCommand } from './commands.ts';
 
-export const CLI_COMMANDS = ['promote', 'preflight', 'status', 'rollback'] as const;
-export type CliCommand = (typeof CLI_COMMANDS)[number];
+export const CLI_COMMANDS = ENGINE_COMMANDS;
+export type CliCommand = EngineCommand;
 
-/** What the command line asked for: the mode, and the inputs as the action would read them. */
+/** How the result is printed: the report as plain text (default) or markdown, and whether stdout gets only the outputs as JSON. */
+export interface CliOutput {
+  format: 'text' | 'markdown';
+  json: boolean;
+}
+
+/** What the command line asked for: the mode, the inputs as the action would read them, and how to print the result. */
 export interface CliArgs {
   command: CliCommand;
   /** The raw value of an input, as core.getInput gives it in the action ('' when not given). */
   getInput(name: string): string;
+  output: CliOutput;
 }
 
 /** A bad command line (exit 2); the message names the flag and says what to do. */
@@ -128,8 +137,25 @@ const HELP_GROUPS: Array<[title: string, lines: HelpLine[]]> = [
   ],
 ];
 
-/** The text `--help` prints: every flag, each input's default from INPUT_DEFAULTS (the same as action.yml's). */
-export function cliHelp(): string {
+/** Flags of the CLI itself (not inputs): how the result is printed. */
+const OUTPUT_HELP: HelpLine[] = [
+  ['--format text|markdown', 'the report: plain text (default; colours on a terminal unless NO_COLOR is set) or markdown'],
+  ['--json', 'stdout gets only the outputs as one JSON object; the report goes to stderr'],
+];
+
+/** Every flag the CLI takes, for the closest-name hint on an unknown one. */
+const ALL_FLAGS: readonly string[] = [
+  ...INPUT_NAMES.filter((n) => !(n in REFUSED)),
+  ...Object.keys(FILE_FLAGS),
+  'private-key-stdin',
+  ...[...BOOLEAN_INPUTS].map((n) => `no-${n}`),
+  'format',
+  'json',
+  'help',
+];
+
+/** The text `--help` prints: every flag, each input's default from INPUT_DEFAULTS (the same as action.yml's). `command` heads it with that command's line. */
+export function cliHelp(command?: CliCommand): string {
   const width = Math.max(...HELP_GROUPS.flatMap(([, lines]) => lines.map(([flags]) => flags.length))) + 2;
   const line = ([flags, note]: HelpLine): string => {
     const input = /^--([a-z-]+)/.exec(flags)?.[1] as InputName | undefined;
@@ -137,18 +163,19 @@ export function cliHelp(): string {
     const text = [def === undefined ? '' : `default ${def}`, note ?? ''].filter((x) => x !== '').join('; ');
     return text === '' ? `  ${flags}` : `  ${flags.padEnd(width)}${text}`;
   };
-  return `Usage: hermes-handoff <command> [flags]
-
-Commands (the action's modes):
-  promote     start green beside the running gateway, hand over, bake, report the verdict
-  preflight   check that the host is ready for a handoff; changes nothing
-  status      attach to a running handoff, or report how the last one ended
-  rollback    ask the running handoff to roll back (during the bake)
+  const head =
+    command === undefined
+      ? `Usage: hermes-handoff <command> [flags]\n\nCommands (the action's modes):\n${CLI_COMMANDS.map((c) => `  ${c.padEnd(11)} ${COMMAND_LINES[c]}`).join('\n')}`
+      : `Usage: hermes-handoff ${command} [flags]\n\n${COMMAND_LINES[command]}.`;
+  return `${head}
 
 Flags are the action's inputs (see docs/inputs.md): --NAME VALUE or --NAME=VALUE.
 ${HELP_GROUPS.map(([title, lines]) => `${title}:\n${lines.map(line).join('\n')}`).join('\n')}
+Output:
+${OUTPUT_HELP.map(line).join('\n')}
 
-Exit status: 0 success, 1 a failed verdict, 2 bad input.
+The report goes to stdout, progress to stderr. Exit status: 0 success (a rollback that
+hermes-handoff rollback asked for included), 1 a failed verdict, 2 bad input.
 `;
 }
 
@@ -163,8 +190,13 @@ export async function parseCliArgs(
   readFile: (path: string) => Promise<string>,
   stdin: () => Promise<string>,
 ): Promise<CliArgs> {
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') throw new CliHelp(cliHelp());
   const [first, ...rest] = argv;
+  const named = (CLI_COMMANDS as readonly string[]).includes(first ?? '') ? (first as CliCommand) : undefined;
+  if (argv.includes('--help') || argv.includes('-h')) throw new CliHelp(cliHelp(named));
+  if (first === 'help') {
+    const about = rest[0];
+    throw new CliHelp(cliHelp((CLI_COMMANDS as readonly string[]).includes(about ?? '') ? (about as CliCommand) : undefined));
+  }
   if (first === undefined || first.startsWith('-')) throw new CliArgsError(`expected a command first: ${CLI_COMMANDS.join(', ')} (see --help)`);
   if (!(CLI_COMMANDS as readonly string[]).includes(first)) {
     throw new CliArgsError(`unknown command "${first}": expected ${CLI_COMMANDS.join(', ')} (see --help)`);
@@ -178,6 +210,7 @@ export async function parseCliArgs(
     values.set(input, prev === undefined ? value : `${prev}\n${value}`);
   };
   let keyFromStdin = false;
+  const output: CliOutput = { format: 'text', json: false };
 
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
@@ -196,6 +229,17 @@ export async function parseCliArgs(
 
     const refusal = REFUSED[name];
     if (refusal !== undefined) throw new CliArgsError(`${flag}: ${refusal}`);
+    if (name === 'json') {
+      if (inline !== undefined) throw new CliArgsError(`${flag}: takes no value`);
+      output.json = true;
+      continue;
+    }
+    if (name === 'format') {
+      const f = value();
+      if (f !== 'text' && f !== 'markdown') throw new CliArgsError(`${flag}: expected text or markdown, got ${JSON.stringify(f)}`);
+      output.format = f;
+      continue;
+    }
     if (name === 'private-key-stdin') {
       if (inline !== undefined) throw new CliArgsError(`${flag}: takes no value`);
       keyFromStdin = true;
@@ -221,7 +265,10 @@ export async function parseCliArgs(
       set(negated as InputName, 'false', flag);
       continue;
     }
-    if (!(INPUT_NAMES as readonly string[]).includes(name)) throw new CliArgsError(`unknown flag ${flag} (see --help)`);
+    if (!(INPUT_NAMES as readonly string[]).includes(name)) {
+      const near = closestName(name, ALL_FLAGS);
+      throw new CliArgsError(`unknown flag ${flag}${near === null ? '' : `: did you mean --${near}?`} (see hermes-handoff ${command} --help)`);
+    }
     const input = name as InputName;
     if (BOOLEAN_INPUTS.has(input)) {
       const next = rest[i + 1];
@@ -241,5 +288,6 @@ export async function parseCliArgs(
   return {
     command,
     getInput: (name) => (name === 'github-token' ? token : (values.get(name as InputName) ?? '')),
+    output,
   };
 }

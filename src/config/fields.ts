@@ -1,16 +1,32 @@
 import { z } from 'zod';
+import { ACTION_WORDS, type Words } from '../core/reasons.ts';
 import { INPUT_DEFAULTS, SECRET_INPUTS, type InputName } from './inputs.ts';
 
+/** What a message says: fixed text, or text that names inputs in the words of the interface in use. */
+export type Wording = string | ((w: Words) => string);
+
+/** `m` in the words `w`. */
+export function worded(m: Wording, w: Words): string {
+  return typeof m === 'string' ? m : m(w);
+}
+
+/** How an issue of the settings schema carries its wording, so the interface in use can word it (see readSettings). */
+export interface WordedIssue {
+  wording: Wording;
+  /** What follows the wording: `, got "..."` quoting the value, or ''. */
+  suffix: string;
+}
+
 /**
- * Thrown by a field parser: `message` says what was expected ("expected an integer 1-65535").
+ * Thrown by a field parser: `wording` says what was expected ("expected an integer 1-65535").
  * `got` is the offending text to quote back (default: the whole value); false quotes nothing.
  */
 export class Expected extends Error {
   constructor(
-    message: string,
+    readonly wording: Wording,
     readonly got: string | false | undefined = undefined,
   ) {
-    super(message);
+    super(worded(wording, ACTION_WORDS));
   }
 }
 
@@ -37,8 +53,9 @@ export function field<T>(name: InputName, parse: (value: string) => T) {
     } catch (e) {
       if (!(e instanceof Expected)) throw e;
       const got = e.got === undefined ? value : e.got;
-      const message = secret || got === false ? e.message : `${e.message}, got ${shown(got)}`;
-      ctx.addIssue({ code: 'custom', message });
+      const suffix = secret || got === false ? '' : `, got ${shown(got)}`;
+      const params: WordedIssue = { wording: e.wording, suffix };
+      ctx.addIssue({ code: 'custom', message: e.message + suffix, params });
       return z.NEVER;
     }
   });

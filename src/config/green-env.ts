@@ -1,4 +1,4 @@
-import { Expected } from './fields.ts';
+import { Expected, worded, type Wording } from './fields.ts';
 import { RESERVED_GREEN_ENV } from './inputs.ts';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -10,7 +10,7 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function greenEnv(s: string): Record<string, string> {
   const env = new Map<string, string>();
-  const problems: string[] = [];
+  const problems: Wording[] = [];
   s.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '').trimStart();
     if (line === '' || line.startsWith('#')) return;
@@ -25,11 +25,11 @@ export function greenEnv(s: string): Record<string, string> {
     if (!KEY.test(key)) problems.push(`line ${n}: expected a KEY matching [A-Za-z_][A-Za-z0-9_]* before "=" (no spaces around it)`);
     // Not an environment variable anyone needs, and unsafe as an object key.
     else if (key === '__proto__') problems.push(`line ${n}: __proto__ cannot be used as a KEY`);
-    else if (RESERVED_GREEN_ENV.has(key)) problems.push(`line ${n}: ${key} is set by the action itself (use the runtime and release inputs)`);
+    else if (RESERVED_GREEN_ENV.has(key)) problems.push((w) => `line ${n}: ${key} is set by hermes-handoff itself (use the ${w.input('runtime')} and ${w.input('release')} ${w.inputs})`);
     else if (env.has(key)) problems.push(`line ${n}: ${key} is set twice`);
     else if (value.includes('\0')) problems.push(`line ${n}: the value of ${key} contains a NUL byte`);
     else env.set(key, value);
   });
-  if (problems.length > 0) throw new Expected(problems.join('; '), false);
+  if (problems.length > 0) throw new Expected((w) => problems.map((p) => worded(p, w)).join('; '), false);
   return Object.fromEntries(env);
 }

@@ -1,31 +1,24 @@
+import { ACTION_WORDS, type Words } from '../core/reasons.ts';
+
 /** One bad input: its name and what was expected. */
 export interface InputProblem {
   input: string;
   message: string;
 }
 
-/** Every bad input of a run at once; the message lists each as `input "NAME": ...` and never holds a secret value. */
+/** Every bad input of a run at once; the message lists each (`input "NAME": ...` in the action's words, `--NAME: ...` in the CLI's) and never holds a secret value. */
 export class InputError extends Error {
   override name = 'InputError';
   readonly problems: readonly InputProblem[];
 
-  /** `secrets` are removed from the messages, as a second line of defence: no message should quote them. */
-  constructor(problems: readonly InputProblem[], secrets: readonly string[] = []) {
+  /** `secrets` are removed from the messages, as a second line of defence: no message should quote them. `words` name the inputs. */
+  constructor(problems: readonly InputProblem[], secrets: readonly string[] = [], words: Words = ACTION_WORDS) {
     const clean = problems.map((p) => ({ input: p.input, message: scrub(p.message, secrets) }));
-    super(listProblems(clean, (input) => `input "${input}"`));
+    const n = clean.length;
+    const noun = n === 1 ? words.inputs.replace(/s$/, '') : words.inputs;
+    super(`${n} invalid ${noun}:\n${clean.map((p) => `  ${words.label(p.input)}: ${p.message}`).join('\n')}`);
     this.problems = clean;
   }
-
-  /** The same list with each input named by `label` (the CLI names its flags: `--bake-seconds`). */
-  describe(label: (input: string) => string): string {
-    return listProblems(this.problems, label);
-  }
-}
-
-/** `N invalid inputs:` and one line per problem, its input named by `label`. */
-function listProblems(problems: readonly InputProblem[], label: (input: string) => string): string {
-  const n = problems.length;
-  return `${n} invalid input${n === 1 ? '' : 's'}:\n${problems.map((p) => `  ${label(p.input)}: ${p.message}`).join('\n')}`;
 }
 
 /**

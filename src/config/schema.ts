@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { budgetMs, drainFor, promotionBudget } from '../core/budget.ts';
 import { Mode } from '../core/mode.ts';
+import { ACTION_WORDS, type Words } from '../core/reasons.ts';
+import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../protocol/deadlines.ts';
 import { Launcher } from '../core/params.ts';
 import { HandoffId } from '../protocol/ids.ts';
 import {
@@ -17,13 +20,16 @@ import {
   seconds,
   secretLine,
   valid,
+  worded,
+  type WordedIssue,
+  type Wording,
 } from './fields.ts';
 import { greenEnv } from './green-env.ts';
 import { InputError } from './input-error.ts';
 import { INPUT_NAMES, PROTOCOL_INPUTS, SECRET_INPUTS, type InputName, type ProtocolInput } from './inputs.ts';
 import { keyProblem, privateKey } from './private-key.ts';
 import { SettingsShape, Transport, type Settings } from './settings.ts';
-import { fingerprints, hostName, jumpAddress, knownHosts, userName } from './ssh-fields.ts';
+import { fingerprints, hostName, jumpAddress, knownHosts, knownHostsPortHint, userName } from './ssh-fields.ts';
 
 export { InputError } from './input-error.ts';
 export type { InputProblem } from './input-error.ts';
@@ -41,14 +47,14 @@ const Inputs = z.object({
   username: field('username', userName),
   'private-key': field('private-key', privateKey),
   passphrase: field('passphrase', secretLine),
-  'known-hosts': field('known-hosts', knownHosts),
-  'host-fingerprint': field('host-fingerprint', fingerprints),
+  'known-hosts': field('known-hosts', knownHosts('host-fingerprint')),
+  'host-fingerprint': field('host-fingerprint', fingerprints('known-hosts')),
   'insecure-skip-host-key-check': field('insecure-skip-host-key-check', bool),
   'jump-host': field('jump-host', jumpAddress),
   'jump-private-key': field('jump-private-key', privateKey),
   'jump-passphrase': field('jump-passphrase', secretLine),
-  'jump-known-hosts': field('jump-known-hosts', knownHosts),
-  'jump-host-fingerprint': field('jump-host-fingerprint', fingerprints),
+  'jump-known-hosts': field('jump-known-hosts', knownHosts('jump-host-fingerprint')),
+  'jump-host-fingerprint': field('jump-host-fingerprint', fingerprints('jump-known-hosts')),
   'connect-timeout-seconds': field('connect-timeout-seconds', seconds1),
   'hermes-home': field('hermes-home', hostPath({ optional: false })),
   'socket-path': field('socket-path', hostPath({ optional: true })),
@@ -96,40 +102,45 @@ function must<T>(v: T | null | undefined, input: InputName): T {
 function crossCheck(v: Inputs, ctx: z.RefinementCtx<Inputs>): void {
   const bad = new Set(ctx.issues.map((i) => i.path?.[0]));
   const ok = (...names: InputName[]) => names.every((n) => !bad.has(n));
-  const add = (input: InputName, message: string) => ctx.addIssue({ code: 'custom', path: [input], message });
+  const add = (input: InputName, wording: Wording) => {
+    const params: WordedIssue = { wording, suffix: '' };
+    ctx.addIssue({ code: 'custom', path: [input], message: worded(wording, ACTION_WORDS), params });
+  };
 
   if (ok('mode') && v.mode === 'promote') {
     if (ok('green-command') && v['green-command'] === null) {
-      add('green-command', 'required when mode is promote: the shell command that starts green on the host, like "uv run hermes gateway"');
+      add('green-command', 'required to promote: the shell command that starts green on the host, like "uv run hermes gateway"');
     }
-    if (ok('release') && v.release === null) add('release', 'required when mode is promote: set it, or run where GITHUB_SHA is set');
-  }
-  if (ok('timeout-seconds', 'bake-seconds') && v['timeout-seconds'] <= v['bake-seconds']) {
-    add('timeout-seconds', `expected more than bake-seconds (${v['bake-seconds'] / 1000}), with room for green's start-up and the handover`);
+    if (ok('release') && v.release === null) add('release', 'required to promote: set it, or run where GITHUB_SHA is set');
+    if (ok('timeout-seconds', 'bake-seconds', ...(Object.keys(PROTOCOL_INPUTS) as InputName[]))) checkBudget(v, add);
   }
   if (!ok('transport')) return;
 
   const jumpInputs = ['jump-private-key', 'jump-passphrase', 'jump-known-hosts', 'jump-host-fingerprint'] as const;
   if (v.transport === 'local') {
     for (const n of ['host', 'jump-host'] as const) {
-      if (ok(n) && v[n] !== null) add(n, 'not used with transport: local (the gateway runs on this machine); remove it, or set transport: ssh');
+      if (ok(n) && v[n] !== null) add(n, (w) => `not used with ${w.set('transport', 'local')} (the gateway runs on this machine); remove it, or set ${w.set('transport', 'ssh')}`);
     }
     return;
   }
 
   for (const n of ['host', 'username', 'private-key'] as const) {
-    if (ok(n) && v[n] === null) add(n, 'required when transport is ssh');
+    if (ok(n) && v[n] === null) add(n, (w) => `required with ${w.set('transport', 'ssh')} (the default)`);
   }
   const insecure = v['insecure-skip-host-key-check'];
   if (ok('known-hosts', 'host-fingerprint', 'insecure-skip-host-key-check', 'host', 'port')) {
     const pinned = v['known-hosts'].length + v['host-fingerprint'].length > 0;
+    const keyscan = `ssh-keyscan -p ${v.port} -t ed25519 ${v.host ?? 'HOST'}`;
     if (!pinned && !insecure) {
       add(
         'host-fingerprint',
-        `a host key pin is required for transport ssh: set host-fingerprint or known-hosts. Get the fingerprint with: ssh-keyscan -p ${v.port} -t ed25519 ${v.host ?? 'HOST'} | ssh-keygen -lf - (or the known_hosts line with: ssh-keyscan -p ${v.port} -t ed25519 ${v.host ?? 'HOST'}). insecure-skip-host-key-check: true skips the check (not recommended)`,
+        (w) =>
+          `a host key pin is required with ${w.set('transport', 'ssh')} (the default): set ${w.input('host-fingerprint')} or ${w.input('known-hosts')}. Get the fingerprint with: ${keyscan} | ssh-keygen -lf - (or the known_hosts line with: ${keyscan}). ${w.set('insecure-skip-host-key-check', 'true')} skips the check (not recommended)`,
       );
     }
-    if (pinned && insecure) add('insecure-skip-host-key-check', 'expected false when host-fingerprint or known-hosts pins the host key; remove one or the other');
+    if (pinned && insecure) add('insecure-skip-host-key-check', (w) => `expected false when ${w.input('host-fingerprint')} or ${w.input('known-hosts')} pins the host key; remove one or the other`);
+    const hint = v.host === null || v['host-fingerprint'].length > 0 ? null : knownHostsPortHint(v['known-hosts'], v.host, v.port);
+    if (hint !== null) add('known-hosts', `no line can match the host: ${hint}`);
   }
   if (ok('private-key', 'passphrase') && v['private-key'] !== null) {
     const p = keyProblem(v['private-key'], v.passphrase ?? undefined);
@@ -141,7 +152,7 @@ function crossCheck(v: Inputs, ctx: z.RefinementCtx<Inputs>): void {
   if (jump === null) {
     for (const n of jumpInputs) {
       const set = n === 'jump-known-hosts' || n === 'jump-host-fingerprint' ? v[n].length > 0 : v[n] !== null;
-      if (ok(n) && set) add(n, 'used only with jump-host; set jump-host or remove it');
+      if (ok(n) && set) add(n, (w) => `used only with ${w.input('jump-host')}; set ${w.input('jump-host')} or remove it`);
     }
     return;
   }
@@ -150,19 +161,49 @@ function crossCheck(v: Inputs, ctx: z.RefinementCtx<Inputs>): void {
     if (!pinned && !insecure) {
       add(
         'jump-host-fingerprint',
-        `a host key pin for the jump host is required: set jump-host-fingerprint or jump-known-hosts. Get the fingerprint with: ssh-keyscan -p ${jump.port} -t ed25519 ${jump.host} | ssh-keygen -lf -`,
+        (w) =>
+          `a host key pin for the jump host is required: set ${w.input('jump-host-fingerprint')} or ${w.input('jump-known-hosts')}. Get the fingerprint with: ssh-keyscan -p ${jump.port} -t ed25519 ${jump.host} | ssh-keygen -lf -`,
       );
     }
+    const hint = v['jump-host-fingerprint'].length > 0 ? null : knownHostsPortHint(v['jump-known-hosts'], jump.host, jump.port);
+    if (hint !== null) add('jump-known-hosts', `no line can match the jump host: ${hint}`);
   }
   if (ok('jump-private-key', 'jump-passphrase')) {
     const key = v['jump-private-key'];
-    if (key === null && v['jump-passphrase'] !== null) add('jump-passphrase', 'used only with jump-private-key (without it, the jump host gets private-key and passphrase)');
+    if (key === null && v['jump-passphrase'] !== null) {
+      add('jump-passphrase', (w) => `used only with ${w.input('jump-private-key')} (without it, the jump host gets ${w.input('private-key')} and ${w.input('passphrase')})`);
+    }
     if (key !== null) {
       const p = keyProblem(key, v['jump-passphrase'] ?? undefined);
       if (p) add(p.input === 'key' ? 'jump-private-key' : 'jump-passphrase', p.message);
     }
   }
-  if (ok('username') && jump.username === null && v.username === null) add('jump-host', 'expected user@host[:port]: no username is set');
+  if (ok('username') && jump.username === null && v.username === null) add('jump-host', (w) => `expected user@host[:port]: no ${w.input('username')} is set`);
+}
+
+/** Seconds as an input writes them: `900`, `1.5`. */
+const secs = (ms: number) => String(Math.round(ms) / 1000);
+
+/**
+ * A promotion must fit in timeout-seconds: the bake and every deadline around it (the protocol's
+ * defaults where no input sets one) plus the engine's own waits. When it does not, says what to set.
+ */
+function checkBudget(v: Inputs, add: (input: InputName, wording: Wording) => void): void {
+  const set = protocolValues(v, 'deadlines');
+  const deadlines = { ...DEFAULT_DEADLINES, drain_ms: drainFor(set.rollback_grace_ms), ...set };
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...protocolValues(v, 'thresholds') };
+  const parts = promotionBudget(v['bake-seconds'], deadlines, thresholds);
+  const total = budgetMs(parts);
+  const timeout = v['timeout-seconds'];
+  if (timeout >= total) return;
+  const need = String(Math.ceil(total / 1000));
+  const maxBake = Math.floor((timeout - (total - v['bake-seconds'])) / 1000);
+  add('timeout-seconds', (w) => {
+    const list = parts.map((p) => `${p.what} ${secs(p.ms)} s${p.input === null ? '' : ` (${w.input(p.input)})`}`).join(', ');
+    const job = w.kind === 'action' ? " (and the job's timeout-minutes above it)" : '';
+    const orBake = maxBake >= 0 ? `, or lower ${w.set('bake-seconds', String(maxBake))} or less` : '';
+    return `expected at least ${need} s for a bake of ${secs(v['bake-seconds'])} s: once green has connected, a promotion may take up to ${secs(total)} s (${list}), plus ${w.input('prepare-command')} and green's launch. Set ${w.set('timeout-seconds', need)} or more${job}${orBake}`;
+  });
 }
 
 /** The thresholds or deadlines the inputs set, by the protocol's key (the parsers already gave milliseconds). */
@@ -204,6 +245,7 @@ function toSettings(v: Inputs): z.input<typeof SettingsShape> {
         };
   return {
     mode: v.mode,
+    words: ACTION_WORDS,
     transport: v.transport,
     handoffId: v['handoff-id'],
     ssh,
@@ -249,18 +291,23 @@ export const SCHEMA_INPUTS = Object.keys(Inputs.shape) as InputName[];
 
 /**
  * Reads and checks every input (`getInput(name)` gives its raw string, '' when unset) into Settings.
- * `release` defaults to env.GITHUB_SHA. Throws InputError listing every bad input at once; no message quotes a secret.
+ * `release` defaults to env.GITHUB_SHA. Throws InputError listing every bad input at once, each named
+ * in `words` (the action's or the CLI's); no message quotes a secret.
  */
-export function readSettings(getInput: (name: string) => string, env: NodeJS.ProcessEnv): Settings {
+export function readSettings(getInput: (name: string) => string, env: NodeJS.ProcessEnv, words: Words = ACTION_WORDS): Settings {
   const raw: Record<string, string> = {};
   for (const name of INPUT_NAMES) raw[name] = getInput(name) ?? '';
   if ((raw.release ?? '').trim() === '') raw.release = env.GITHUB_SHA ?? '';
   const r = SettingsSchema.safeParse(raw);
-  if (r.success) return r.data;
+  if (r.success) return { ...r.data, words };
   const order = (input: string) => INPUT_NAMES.indexOf(input as InputName);
+  const message = (i: z.core.$ZodIssue): string => {
+    const p = i.code === 'custom' ? (i.params as Partial<WordedIssue> | undefined) : undefined;
+    return p?.wording === undefined ? i.message : worded(p.wording, words) + (p.suffix ?? '');
+  };
   const problems = r.error.issues
-    .map((i) => ({ input: String(i.path[0] ?? '(inputs)'), message: i.message }))
+    .map((i) => ({ input: String(i.path[0] ?? '(inputs)'), message: message(i) }))
     .sort((a, b) => order(a.input) - order(b.input));
   const secrets = INPUT_NAMES.filter((n) => SECRET_INPUTS.has(n)).map((n) => raw[n] ?? '');
-  throw new InputError(problems, secrets);
+  throw new InputError(problems, secrets, words);
 }

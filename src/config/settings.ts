@@ -3,6 +3,7 @@
 // adds (with its default) is in Settings without a change here.
 import { z } from 'zod';
 import { Mode } from '../core/mode.ts';
+import type { Words } from '../core/reasons.ts';
 import { GatewayParams } from '../core/params.ts';
 import { SshOptions } from '../host/ssh/options.ts';
 import { Deadlines, Thresholds } from '../protocol/deadlines.ts';
@@ -24,6 +25,8 @@ const deadlineKeys = Object.fromEntries(
 /** Everything a run is configured with, as the engine reads it. Built only by readSettings. */
 export const SettingsShape = z.object({
   mode: Mode,
+  /** The words of the interface that read these settings (the action's or the CLI's), for the hints a run words. */
+  words: z.custom<Words>((v) => typeof v === 'object' && v !== null && 'kind' in v),
   transport: Transport,
   /** status and rollback: the handoff to report or roll back; null means the current or last one. */
   handoffId: HandoffId.nullable(),

@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { Expected } from './fields.ts';
+import type { InputName } from './inputs.ts';
 
 const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/;
 const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\$?$/;
@@ -8,7 +9,8 @@ const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\$?$/;
 export function hostName(s: string): string | null {
   if (s === '') return null;
   if (HOST_NAME.test(s) || isIPv6(s)) return s;
-  if (/^[A-Za-z0-9._-]+:[0-9]+$/.test(s)) throw new Expected('expected a host name or IP address alone; put the port in the "port" input');
+  const withPort = /^[A-Za-z0-9._-]+:([0-9]+)$/.exec(s);
+  if (withPort) throw new Expected((w) => `expected a host name or IP address alone; give the port as ${w.set('port', withPort[1] as string)}`);
   throw new Expected('expected a host name or IP address (IPv6 without brackets)');
 }
 
@@ -44,18 +46,44 @@ export function jumpAddress(s: string): JumpAddress | null {
 }
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+const KEY_TYPE = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9-@.]+|[a-z0-9-]+-cert-v01@openssh\.com)$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // What `ssh-keygen -lf` prints: "256 SHA256:... comment (ED25519)".
 const KEYGEN_LINE = /^[0-9]+\s+(SHA256:\S+)\s.*\([A-Z0-9-]+\)$/;
+
+/** What kind of key text `line` is: a known_hosts line (`HOSTS KEYTYPE BASE64KEY`, as ssh-keyscan prints it), a public key without a host, or neither (null). */
+function keyLine(line: string): 'known_hosts' | 'public key' | null {
+  const words = line.split(/\s+/);
+  const [a = '', b = '', c = ''] = words[0]?.startsWith('@') ? words.slice(1) : words;
+  if (KEY_TYPE.test(b) && BASE64.test(c)) return 'known_hosts';
+  if (KEY_TYPE.test(a) && BASE64.test(b)) return 'public key';
+  return null;
+}
 
 /**
  * Reads host key fingerprints: `SHA256:...` as ssh-keygen prints them, separated by newlines or
  * commas; a whole `ssh-keygen -lf` output line is accepted too. Returns them without base64 padding.
+ * `knownHostsInput` is where a known_hosts line pasted here belongs (the error says so).
  */
-export function fingerprints(s: string): string[] {
+export function fingerprints(knownHostsInput: InputName) {
+  return (s: string): string[] => readFingerprints(s, knownHostsInput);
+}
+
+function readFingerprints(s: string, knownHostsInput: InputName): string[] {
   const out: string[] = [];
   for (const raw of s.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
+    const pasted = keyLine(line);
+    if (pasted !== null) {
+      throw new Expected(
+        (w) =>
+          pasted === 'known_hosts'
+            ? `expected SHA256 fingerprints; this is a known_hosts line (as ssh-keyscan prints it): it belongs in the other input, ${w.input(knownHostsInput)}`
+            : `expected SHA256 fingerprints; this is a public key: its fingerprint is what ssh-keygen -lf prints for it, or write it as a known_hosts line "HOST KEYTYPE KEY" in the other input, ${w.input(knownHostsInput)}`,
+        line,
+      );
+    }
     const keygen = KEYGEN_LINE.exec(line);
     const words = keygen?.[1] !== undefined ? [keygen[1]] : line.split(',').map((w) => w.trim()).filter((w) => w !== '');
     for (const w of words) {
@@ -74,11 +102,15 @@ export function fingerprints(s: string): string[] {
   return out;
 }
 
-const KEY_TYPE = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9-@.]+|[a-z0-9-]+-cert-v01@openssh\.com)$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/**
+ * Reads OpenSSH known_hosts lines (several allowed, for key rotation); blank and `#` lines are skipped.
+ * Returns the lines, trimmed. `fingerprintInput` is where a fingerprint pasted here belongs (the error says so).
+ */
+export function knownHosts(fingerprintInput: InputName) {
+  return (s: string): string[] => readKnownHosts(s, fingerprintInput);
+}
 
-/** Reads OpenSSH known_hosts lines (several allowed, for key rotation); blank and `#` lines are skipped. Returns the lines, trimmed. */
-export function knownHosts(s: string): string[] {
+function readKnownHosts(s: string, fingerprintInput: InputName): string[] {
   const out: string[] = [];
   for (const raw of s.split('\n')) {
     const line = raw.trim();
@@ -89,7 +121,9 @@ export function knownHosts(s: string): string[] {
     if (marker !== null && marker !== '@revoked' && marker !== '@cert-authority') {
       throw new Expected('expected a known_hosts marker @revoked or @cert-authority', line);
     }
-    if (line.startsWith('SHA256:')) throw new Expected('expected a known_hosts line; this is a fingerprint: put it in the host-fingerprint input', line);
+    if (line.startsWith('SHA256:') || KEYGEN_LINE.test(line)) {
+      throw new Expected((w) => `expected a known_hosts line; this is a fingerprint: it belongs in the other input, ${w.input(fingerprintInput)}`, line);
+    }
     const [hosts, type, key] = fields;
     if (hosts !== undefined && KEY_TYPE.test(hosts)) {
       throw new Expected('expected a known_hosts line "HOST KEYTYPE KEY" (this line has no host: ssh-keyscan HOST prints the full line)', line);
@@ -100,4 +134,29 @@ export function knownHosts(s: string): string[] {
     out.push(line);
   }
   return out;
+}
+
+/**
+ * Why no known_hosts line can match `host` on `port`, when the reason is the port: a line that names
+ * the host without a port is for port 22 only, and OpenSSH writes any other port as `[host]:port`.
+ * Null when a line may match (or names the host in a way this cannot tell: hashed, wildcards), or when
+ * no line names the host at all.
+ */
+export function knownHostsPortHint(lines: readonly string[], host: string, port: number): string | null {
+  if (port === 22) return null;
+  const want = `[${host}]:${port}`.toLowerCase();
+  const bare = new Set([host.toLowerCase(), `[${host}]:22`.toLowerCase()]);
+  let namesHost = false;
+  for (const line of lines) {
+    const words = line.split(/\s+/);
+    if (words[0] === '@revoked') continue;
+    const patterns = (words[0]?.startsWith('@') ? words[1] : words[0])?.split(',') ?? [];
+    for (const raw of patterns) {
+      const p = raw.toLowerCase();
+      if (p.startsWith('|') || /[*?!]/.test(p) || p === want) return null;
+      if (bare.has(p)) namesHost = true;
+    }
+  }
+  if (!namesHost) return null;
+  return `the known_hosts lines name ${host} without a port, which OpenSSH reads as port 22; for port ${port} OpenSSH writes the host as [${host}]:${port} (as ssh-keyscan -p ${port} ${host} prints it)`;
 }

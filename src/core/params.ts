@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Deadlines, Thresholds } from '../protocol/deadlines.ts';
 import type { Mode } from './mode.ts';
+import type { Words } from './reasons.ts';
 
 /** How green is started on the host: a detached process, or a transient systemd user unit. */
 export const Launcher = z.enum(['process', 'systemd']);
@@ -43,4 +44,6 @@ export type EngineParams = GatewayParams &
     targetName: string;
     /** status and rollback: the handoff to report or roll back; null means the current or last one. */
     handoffId?: string | null;
+    /** The words of the interface in use, for hints in reasons (default the action's). */
+    words?: Words;
   };

@@ -1,4 +1,3 @@
-import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
 import { PeerError, type ObserverClient } from '../peer/observer.ts';
 import { followHandoff } from './follow.ts';
 import { GREEN_ENV } from '../core/green-env.ts';
@@ -14,12 +13,8 @@ import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { tailGreenLog } from './green-log.ts';
 import { errorMessage } from '../core/errors.ts';
-import { RERUN_STATUS } from '../core/reasons.ts';
-
-/** The drain deadline: the protocol's default, but never longer than the rollback grace, which must cover green's own drain (protocol.md 10). */
-export function drainFor(rollbackGraceMs: number | undefined): number {
-  return Math.min(DEFAULT_DEADLINES.drain_ms, rollbackGraceMs ?? DEFAULT_DEADLINES.rollback_grace_ms);
-}
+import { ACTION_WORDS, deadlinePassed } from '../core/reasons.ts';
+import { ANSWER_MS, CONFIRM_TAKEOVER_MS, drainFor } from '../core/budget.ts';
 
 /** A heartbeat interval that gives a short bake at least ~10 samples to judge by (1 s for long bakes). */
 export function heartbeatFor(bakeMs: number): number {
@@ -49,7 +44,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     io.addSecret?.(token);
     obs = await openObserver(host, paths, token);
     out.bluePid = obs.welcome?.server_pid ?? null;
-    const state = await obs.status(10_000);
+    const state = await obs.status(ANSWER_MS);
     if (state.phase === 'idle' && state.release === p.release && state.runtime === p.runtime) {
       return out.done('unchanged', `release ${p.release} (runtime ${p.runtime}) already serves on ${p.targetName}`);
     }
@@ -59,7 +54,7 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     try {
       await obs.reserve(
         { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), drain_ms: drainFor(p.deadlines.rollback_grace_ms), ...p.deadlines } },
-        10_000,
+        ANSWER_MS,
       );
     } catch (e) {
       if (e instanceof PeerError && e.code === 'busy') {
@@ -127,20 +122,20 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     });
     obs = null;
     if (end.kind === 'timeout') {
-      return out.done('timed-out', `the action's deadline of ${Math.round(p.timeoutMs / 1000)} s passed while the host was in phase ${end.phase}; ${RERUN_STATUS}`);
+      return out.done('timed-out', deadlinePassed(p.words ?? ACTION_WORDS, p.timeoutMs, end.phase));
     }
     out.absorb(end.record);
     let o = verdictOutcome(end.record, p.release);
     if (o.verdict === 'promoted') {
       // Promoted means green serves: see the socket answer from it before saying so.
-      const why = await confirmTakeover(host, paths, token, end.record, Math.max(1_000, Math.min(15_000, deadlineAt - now())));
+      const why = await confirmTakeover(host, paths, token, end.record, Math.max(1_000, Math.min(CONFIRM_TAKEOVER_MS, deadlineAt - now())));
       if (why) o = { verdict: 'failed', reason: `blue decided promoted, but ${why}` };
     }
     if (o.verdict !== 'promoted') out.greenLogTail = await tailGreenLog(host, log);
     return out.done(o.verdict, o.reason);
   } catch (e) {
     const msg = errorMessage(e);
-    if (now() >= deadlineAt) return out.done('timed-out', `the action's deadline passed: ${msg}; ${RERUN_STATUS}`);
+    if (now() >= deadlineAt) return out.done('timed-out', deadlinePassed(p.words ?? ACTION_WORDS, p.timeoutMs, null, msg));
     return out.done('failed', msg);
   } finally {
     obs?.close();

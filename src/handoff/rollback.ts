@@ -7,7 +7,7 @@ import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { errorMessage } from '../core/errors.ts';
-import { RERUN_STATUS } from '../core/reasons.ts';
+import { ACTION_WORDS, rollbackRequested, stillInPhase } from '../core/reasons.ts';
 
 /** Asks blue to roll back the handoff under way (ABORT) and follows it to its verdict. */
 export async function rollback(p: EngineParams, io: EngineIo): Promise<Outcome> {
@@ -31,10 +31,10 @@ export async function rollback(p: EngineParams, io: EngineIo): Promise<Outcome> 
       );
     }
     out.handoffId = h.id;
-    await obs.abort(h.id, `rollback requested by hermes-handoff (mode: rollback)`, 10_000);
+    await obs.abort(h.id, rollbackRequested(p.words ?? ACTION_WORDS), 10_000);
     io.log.info(`asked blue to roll back handoff ${h.id} (phase ${state.phase})`);
     const end = await followHandoff({ io, paths, token, id: h.id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
-    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${h.id} is still in phase ${end.phase}; ${RERUN_STATUS}`);
+    if (end.kind === 'timeout') return out.done('timed-out', stillInPhase(p.words ?? ACTION_WORDS, h.id, end.phase));
     out.absorb(end.record);
     const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);

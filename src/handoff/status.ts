@@ -7,7 +7,7 @@ import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
 import { errorMessage } from '../core/errors.ts';
-import { RERUN_STATUS } from '../core/reasons.ts';
+import { ACTION_WORDS, stillInPhase } from '../core/reasons.ts';
 
 /** Reports a handoff: follows the one under way, else the last verdict (or the named one's verdict file). */
 export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
@@ -38,7 +38,7 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
     }
     out.handoffId = id;
     const end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
-    if (end.kind === 'timeout') return out.done('timed-out', `handoff ${id} is still in phase ${end.phase}; ${RERUN_STATUS}`);
+    if (end.kind === 'timeout') return out.done('timed-out', stillInPhase(p.words ?? ACTION_WORDS, id, end.phase));
     out.absorb(end.record);
     const o = verdictOutcome(end.record, end.record.release);
     return out.done(o.verdict, o.reason);

@@ -24,7 +24,7 @@ function inputs(w: SshWorld, extra: Record<string, string> = {}, fault = 'none')
     'bake-seconds': '1',
     'max-heartbeat-age-seconds': '1',
     'rollback-grace-seconds': '1',
-    'timeout-seconds': '60',
+    'timeout-seconds': '300',
     'target-name': 'staging',
     'green-env': 'API_TOKEN=tok-$(touch /tmp/hh-pwned)-`id`-\'q\'"d";x\nOTHER=plain-value-1234',
     ...extra,

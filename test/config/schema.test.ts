@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { InputError, readSettings, SCHEMA_INPUTS, type Settings } from '../../src/config/schema.ts';
 import { INPUT_NAMES, SECRET_INPUTS } from '../../src/config/inputs.ts';
 import { SshOptions, type SshOptionsInput } from '../../src/host/ssh/options.ts';
+import { ACTION_WORDS } from '../../src/core/reasons.ts';
 import { ENC_KEY, ENC_PASS, ENV, FP, FP2, inputsOf, KEY, KNOWN_HOSTS_LINE, MARK, minimal } from './fixtures.ts';
 
 /** Reads `overrides` over the minimal valid set; returns the InputError it throws (fails when none). */
@@ -191,6 +192,7 @@ test('a full valid set parses into the expected Settings', () => {
   const s = readSettings(inputsOf(all), ENV);
   const expected: Settings = {
     mode: 'promote',
+    words: ACTION_WORDS,
     transport: 'ssh',
     handoffId: '20261123T101010-abc-1a2b3c',
     // The SSH host's own schema, its defaults (keepalive, reconnect) filled in.
@@ -301,7 +303,7 @@ test('status-context follows target-name', () => {
 });
 
 test('seconds take decimals and become whole milliseconds', () => {
-  const s = read({ 'bake-seconds': '1.5', 'timeout-seconds': '2', 'ack-timeout-seconds': '0.25' });
+  const s = read({ mode: 'status', 'bake-seconds': '1.5', 'timeout-seconds': '2', 'ack-timeout-seconds': '0.25' });
   assert.equal(s.bake.bakeMs, 1500);
   assert.equal(s.bake.timeoutMs, 2000);
   assert.equal(s.bake.deadlines.ack_ms, 250);
@@ -324,7 +326,7 @@ test('booleans take the YAML 1.2 core spellings', () => {
 test('ssh transport needs host, username and private-key (all reported together)', () => {
   const e = errorFor({}, { 'host-fingerprint': FP, 'green-command': 'x' });
   assert.deepEqual(named(e), ['host', 'username', 'private-key']);
-  for (const p of e.problems) assert.match(p.message, /required when transport is ssh/);
+  for (const p of e.problems) assert.match(p.message, /required with transport: ssh \(the default\)/);
 });
 
 test('ssh without a pin is refused, saying how to get one', () => {
@@ -364,10 +366,31 @@ test('release defaults to GITHUB_SHA and is required for promote only', () => {
   assert.equal(read({ mode: 'preflight' }, minimal(), {}).gateway.release, '');
 });
 
-test('timeout-seconds must exceed bake-seconds', () => {
-  assert.deepEqual(named(errorFor({ 'bake-seconds': '900' })), ['timeout-seconds']);
-  assert.deepEqual(named(errorFor({ 'bake-seconds': '10', 'timeout-seconds': '5' })), ['timeout-seconds']);
-  assert.equal(read({ 'bake-seconds': '899.9' }).bake.bakeMs, 899_900);
+test('promote: timeout-seconds must hold the whole promotion, and the message says what to set instead', () => {
+  // 899 s of bake + 120 s ack + 10 s drain + 10 s confirm + 5 s last heartbeat + 10 s takeover + 35 s of the engine's own waits.
+  const e = errorFor({ 'bake-seconds': '899', 'timeout-seconds': '900' });
+  assert.deepEqual(named(e), ['timeout-seconds']);
+  const msg = e.problems[0]?.message ?? '';
+  assert.match(msg, /^expected at least 1089 s for a bake of 899 s: once green has connected, a promotion may take up to 1089 s \(/);
+  for (const part of ['the bake 899 s (bake-seconds)', "green's start-up to ready 120 s (ack-timeout-seconds)", 'the drain 10 s', "green's confirm 10 s", 'the last heartbeat 5 s (max-heartbeat-age-seconds)', 'the takeover 10 s']) {
+    assert.ok(msg.includes(part), `${part} in: ${msg}`);
+  }
+  assert.match(msg, /Set timeout-seconds: 1089 or more \(and the job's timeout-minutes above it\), or lower bake-seconds: 710 or less$/);
+  // Exactly enough is enough; the figures follow the deadlines the run sets.
+  assert.equal(read({ 'bake-seconds': '899', 'timeout-seconds': '1089' }).bake.timeoutMs, 1_089_000);
+  assert.equal(read({ 'bake-seconds': '899', 'timeout-seconds': '1000', 'ack-timeout-seconds': '30' }).bake.bakeMs, 899_000);
+  assert.match(errorFor({ 'bake-seconds': '10', 'timeout-seconds': '60' }).message, /at least 200 s/);
+  assert.match(errorFor({ 'bake-seconds': '10', 'timeout-seconds': '60', 'max-heartbeat-age-seconds': '30' }).message, /at least 225 s/);
+  // Nothing else to lower when even no bake fits.
+  assert.doesNotMatch(errorFor({ 'bake-seconds': '0', 'timeout-seconds': '5' }).message, /lower bake-seconds/);
+  assert.equal(read({ 'bake-seconds': '899.9', 'timeout-seconds': '1090' }).bake.bakeMs, 899_900);
+});
+
+test('status, rollback and preflight plan no bake: timeout-seconds is not measured against bake-seconds', () => {
+  for (const mode of ['status', 'rollback', 'preflight']) {
+    assert.equal(read({ mode, 'timeout-seconds': '10' }).bake.timeoutMs, 10_000, mode);
+    assert.equal(read({ mode, 'timeout-seconds': '10', 'bake-seconds': '600' }).bake.timeoutMs, 10_000, mode);
+  }
 });
 
 test('local transport needs no ssh inputs, and refuses a host', () => {
@@ -431,7 +454,7 @@ test('green-env: bad keys, reserved keys and duplicates name the line, never the
   const msg = e.problems.find((p) => p.input === 'green-env')?.message ?? '';
   assert.match(msg, /line 2: expected a KEY/);
   assert.match(msg, /line 3: expected a KEY/);
-  assert.match(msg, /line 4: HERMES_RUNTIME is set by the action/);
+  assert.match(msg, /line 4: HERMES_RUNTIME is set by hermes-handoff itself \(use the runtime and release inputs\)/);
   assert.match(msg, /line 5: OK is set twice/);
   assert.match(msg, /line 6: expected KEY=VALUE/);
   assert.ok(!e.message.includes(MARK));

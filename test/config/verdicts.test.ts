@@ -16,3 +16,13 @@ test('every verdict the host writes has a row; reverted fails, reopens the relat
   assert.deepEqual(Object.keys(VERDICTS).sort(), [...ActionVerdict.options].sort());
   assert.deepEqual(VERDICTS.reverted, { ...VERDICTS.reverted, status: 'failure', exit: 1, relatedIssue: 'reopen', failureIssue: 'open-or-comment' });
 });
+
+test('a rollback that mode rollback asked for is that mode succeeding: exit 0, whatever fail-on-rollback says', () => {
+  assert.equal(VERDICTS['rolled-back'].successOf, 'rollback');
+  for (const failOnRollback of [true, false]) assert.equal(exitCodeFor({ verdict: 'rolled-back', mode: 'rollback' }, failOnRollback), 0);
+  // A rollback found by status, or one that ended a promote, still fails the step.
+  assert.equal(exitCodeFor({ verdict: 'rolled-back', mode: 'status' }, true), 1);
+  assert.equal(exitCodeFor({ verdict: 'rolled-back', mode: 'promote' }, true), 1);
+  // Mode rollback that could not roll anything back fails.
+  for (const v of ['failed', 'timed-out'] as const) assert.equal(exitCodeFor({ verdict: v, mode: 'rollback' }, true), 1, v);
+});

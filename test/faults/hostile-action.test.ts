@@ -295,7 +295,7 @@ test('shell syntax in every field that reaches the host is never executed, in a 
       'bake-seconds': '1',
       'max-heartbeat-age-seconds': '1',
       'rollback-grace-seconds': '1',
-      'timeout-seconds': '90',
+      'timeout-seconds': '300',
       'target-name': 'staging',
       'github-token': GITHUB_TOKEN,
       issue: '12',

@@ -40,7 +40,7 @@ function inputs(w: SshWorld, extra: Record<string, string>): Record<string, stri
     'bake-seconds': '1',
     'max-heartbeat-age-seconds': '1',
     'rollback-grace-seconds': '1',
-    'timeout-seconds': '60',
+    'timeout-seconds': '300',
     'target-name': 'staging',
     ...extra,
   };
@@ -171,9 +171,10 @@ async function cliRun(w: SshWorld, greenCommand: string): Promise<Measured> {
       '--rollback-grace-seconds',
       '1',
       '--timeout-seconds',
-      '60',
+      '300',
       '--target-name',
       'staging',
+      '--json',
     ];
     const child = spawn(process.execPath, argv, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -82,7 +82,7 @@ function inputs(w: SshWorld, extra: Record<string, string> = {}): Record<string,
     'rollback-grace-seconds': '10',
     'ack-timeout-seconds': String(ACK_MS / 1000),
     'latency-floor-ms': '5000',
-    'timeout-seconds': '60',
+    'timeout-seconds': '300',
     'target-name': 'staging',
     ...extra,
   };
