@@ -34,7 +34,12 @@ class Gateway(Protocol):
         ...
 
     async def resume(self, cursors: Cursors | None) -> int:
-        """Starts every adapter from `cursors` (None, or an absent adapter: the store's own position); returns the epoch ms of the first poll."""
+        """Starts every adapter from `cursors` (None, or an absent adapter: the store's own position); returns, once all are live, the epoch ms of the last adapter's first poll.
+
+        A handed-over Discord session is RESUMEd, never identified afresh (unless the platform answers
+        INVALID_SESSION). A gateway may also define `handover_notes() -> list[str]`: what this resume
+        could not do as handed over, in words, for HANDOFF_CONFIRM.notes (protocol section 12.6).
+        """
         ...
 
     def cursors(self) -> Cursors:

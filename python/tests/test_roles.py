@@ -193,9 +193,9 @@ class Handoffs(RoleCase):
         obs, done = await self.reserve(blue)
         green = self.green(FakeGateway(), store={"path": "/s/t2", "schema": 2})
         result = await asyncio.wait_for(green.run(lambda: asyncio.sleep(0)), 10)
-        self.assertEqual(result, Stopped("failed", "green reads store schema 2; blue's store is schema 1"))
+        self.assertEqual(result, Stopped("failed", "cannot read store schema 1 at /s/transcript.log"))
         record = await asyncio.wait_for(done, 5)
-        self.assertEqual(record["reason"], "green rolled back: green reads store schema 2; blue's store is schema 1")
+        self.assertEqual(record["reason"], "green rolled back: cannot read store schema 1 at /s/transcript.log")
         obs.close()
 
     async def test_green_that_cannot_start_from_the_cursors_gives_them_back(self) -> None:
@@ -301,7 +301,7 @@ class BlueAliveCheck(RoleCase):
         self.blues.append(result.blue)
         server.close()
         await server.wait_closed()
-        self.assertEqual(result.verdict["reason"], "blue (pid 1001) stopped serving the socket during start-up; green took over")
+        self.assertEqual(result.verdict["reason"], "blue (pid 1001) left the socket (its pid runs, the socket answers from pid 4444) during start-up; green took over")
         self.assertEqual(b.resumed_with, [None])  # from the store's own position
 
 
