@@ -16,7 +16,8 @@ from hermes_handoff import Observer, PeerError, read_token, spawn_green
 from .support import TempHome
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.path.join(REPO, "dist", "cli.js")
+# The Node test runner passes a bundle built from the current sources; by hand, `npm run build` makes dist/.
+CLI = os.environ.get("HERMES_HANDOFF_CLI") or os.path.join(REPO, "dist", "cli.js")
 GATEWAY = os.path.join(REPO, "python", "examples", "gateway.py")
 NODE = shutil.which("node")
 
