@@ -20,6 +20,7 @@ from .ids import parse_handoff_id
 from .limits import DEFAULT_DEADLINES, Deadlines
 from .listen import socket_answers
 from .observer import PROBE_MS, welcome_pid
+from .text import clip
 from .seam import Clock, PeerOs, RealOs, SystemClock, Timeout, wait_gone, within
 
 Hook = Callable[[], Awaitable[None]]
@@ -95,10 +96,10 @@ class _Flow:
     polling_at: int | None = None
 
 
-def handover_notes(gateway: Gateway) -> list[str]:
-    """The gateway's optional `handover_notes()`: what its last resume() could not do as handed over (HANDOFF_CONFIRM.notes)."""
-    notes: Callable[[], list[str]] | None = getattr(gateway, "handover_notes", None)
-    return list(notes()) if notes is not None else []
+def handover_notes(gateway: Gateway, paused_at: int | None) -> list[str]:
+    """The gateway's optional `handover_notes(paused_at)`: what its last resume() could not do as handed over (HANDOFF_CONFIRM.notes)."""
+    notes: Callable[[int | None], list[str]] | None = getattr(gateway, "handover_notes", None)
+    return [clip(str(n), 1024) for n in notes(paused_at)] if notes is not None else []
 
 
 class Green:
@@ -254,7 +255,7 @@ class Green:
         if self._hooks.after_active is not None:
             await self._hooks.after_active()
         confirm: dict[str, object] = {"type": "HANDOFF_CONFIRM", "handoff_id": self._id, "adapters": self._gw.adapters(), "polling_at": polling_at}
-        notes = handover_notes(self._gw)
+        notes = handover_notes(self._gw, self._flow.paused_at)
         if notes:
             confirm["notes"] = notes[:8]
         self._send(confirm)
