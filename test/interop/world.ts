@@ -98,8 +98,8 @@ export class World {
   }
 
   /** Starts a blue of `impl` and resolves once it listens and answers; the stats window starts then. */
-  async startBlue(impl: Impl, release: string): Promise<Gateway> {
-    const g = this.spawn(impl, 'blue', this.argv(impl), { HERMES_RELEASE: release, HERMES_RUNTIME: 'legacy' });
+  async startBlue(impl: Impl, release: string, env: Record<string, string> = {}): Promise<Gateway> {
+    const g = this.spawn(impl, 'blue', this.argv(impl), { HERMES_RELEASE: release, HERMES_RUNTIME: 'legacy', ...env });
     const by = Date.now() + 20_000;
     while (!(await socketAnswers(this.socketPath, 200))) {
       if (Date.now() > by) throw new Error(`${impl} blue did not listen within 20 s:\n${this.tail(g.log)}`);
