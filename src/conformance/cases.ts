@@ -1,5 +1,6 @@
 import { formatDuration } from '../protocol/format.ts';
 import { errorMessage } from '../core/errors.ts';
+import { oneLine } from '../text/host-text.ts';
 
 /** A check that did not hold: what the protocol asks for, and what came instead. */
 export class Mismatch extends Error {
@@ -14,8 +15,9 @@ export class Mismatch extends Error {
 }
 
 /**
- * A value from the implementation under test, as one line of text: JSON (so a line feed or a
- * control character cannot start a line of its own), at most `max` characters.
+ * A value from the implementation under test, as inert text for one line: JSON, then the project's
+ * one escaping path for host text (no line break, control character or workflow command gets
+ * through), at most `max` characters.
  */
 export function show(value: unknown, max = 300): string {
   let s: string;
@@ -24,9 +26,7 @@ export function show(value: unknown, max = 300): string {
   } catch {
     s = String(value);
   }
-  // eslint-disable-next-line no-control-regex -- a peer's text must not reach the output as control characters
-  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  return oneLine(s, max);
 }
 
 /** Throws a Mismatch unless `got` equals `want` (compared as JSON). */

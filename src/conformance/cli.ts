@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration } from '../protocol/format.ts';
 import { ensureToken, readToken } from '../peer/files.ts';
+import { oneLine } from '../text/host-text.ts';
 import { runCases } from './cases.ts';
 import { BLUE_CASES, BLUE_PRECONDITION, blueDrive } from './drive-blue.ts';
 import { GREEN_CASES, GREEN_PRECONDITION, greenDrive } from './drive-green.ts';
@@ -24,7 +25,9 @@ function bad(message: string): number {
 }
 
 /** Runs the conformance command with its flags (`argv` after the command name); resolves with the exit code. */
-export async function runConformanceCli(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runConformanceCli(argv: string[], write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  // Every line once more through the one escaping path: paths and commands are the operator's, values the peer's.
+  const out = (line: string) => write(oneLine(line, 4_000));
   let values;
   try {
     values = parseArgs({
