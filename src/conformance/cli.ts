@@ -26,6 +26,16 @@ function bad(message: string): number {
 
 /** Runs the conformance command with its flags (`argv` after the command name); resolves with the exit code. */
 export async function runConformanceCli(argv: string[], write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  // The peer helpers wait on unref'd timers: hold the process open until the run has its exit code.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await run(argv, write);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function run(argv: string[], write: (line: string) => void): Promise<number> {
   // Every line once more through the one escaping path: paths and commands are the operator's, values the peer's.
   const out = (line: string) => write(oneLine(line, 4_000));
   let values;
