@@ -19,7 +19,7 @@ from .seam import Clock, ManualClock, PeerOs, RealOs, SystemClock
 from .spawn import spawn_green
 from .startup import Startup, startup_role
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "PROTOCOL_VERSION",

@@ -75,6 +75,9 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         sys.stderr.write(f"example-gateway: {message}\nusage: {USAGE}\n")
         return 2
 
+    if argv and argv[0] in ("--help", "-h"):
+        sys.stdout.write(f"usage: {USAGE}\n")
+        return 0
     try:
         args = parser.parse_args(argv)
     except _Usage as e:
