@@ -7,8 +7,10 @@ import { formatDuration } from '../protocol/format.ts';
 import { ensureToken, readToken } from '../peer/files.ts';
 import { oneLine } from '../text/host-text.ts';
 import { runCases } from './cases.ts';
-import { BLUE_CASES, BLUE_PRECONDITION, blueDrive } from './drive-blue.ts';
-import { GREEN_CASES, GREEN_PRECONDITION, greenDrive } from './drive-green.ts';
+import { BLUE_CASES, BLUE_PRECONDITION } from './blue-cases.ts';
+import { blueDrive } from './blue-peer.ts';
+import { GREEN_CASES, GREEN_PRECONDITION } from './green-cases.ts';
+import { greenDrive } from './green-peer.ts';
 
 const USAGE = `usage: hermes-handoff conformance --drive blue --socket PATH [--home DIR] [--only TEXT]
        hermes-handoff conformance --drive green --socket PATH --green-command CMD [--home DIR] [--store-schema N] [--only TEXT]
