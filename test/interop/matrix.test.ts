@@ -28,6 +28,8 @@ interface Cell {
   fault?: string;
   verdict: 'promoted' | 'rolled-back' | 'failed';
   reason: RegExp;
+  /** Another outcome the race in the fault allows, decided the same way by the protocol. */
+  or?: { verdict: 'rolled-back' | 'failed'; reason: RegExp };
 }
 
 const CRASH = (when: string) => new RegExp(`^green \\(pid \\d+\\) exited ${when}$`);
@@ -35,7 +37,10 @@ const CELLS: Record<string, Omit<Cell, 'green'>> = {
   promote: { verdict: 'promoted', reason: /^bake of 600 ms passed: \d+ heartbeats, \d+ messages, error rate 0%, worst p99 / },
   'error-burst': { fault: 'error-burst', verdict: 'rolled-back', reason: /^error rate 100% > 5% in 3 consecutive samples$/ },
   'crash-before-ack': { fault: 'crash-before-ack', verdict: 'failed', reason: CRASH('before HANDOFF_ACK') },
-  'crash-after-ack': { fault: 'crash-after-ack', verdict: 'failed', reason: CRASH('while blue was draining') },
+  // Green kills itself right after writing its ACK; on a loaded machine it may still run when blue's drain
+  // ends, and then it gets the cursors and dies in the handover (section 9.3: one reason per crash, by
+  // whether the pid is gone when blue judges).
+  'crash-after-ack': { fault: 'crash-after-ack', verdict: 'failed', reason: CRASH('while blue was draining'), or: { verdict: 'rolled-back', reason: CRASH('during the handover') } },
   'crash-after-active': { fault: 'crash-after-active', verdict: 'rolled-back', reason: CRASH('during the handover') },
   'crash-after-confirm': { fault: 'crash-after-confirm', verdict: 'rolled-back', reason: CRASH('during the bake') },
   'crash-during-bake': { fault: 'crash-during-bake', verdict: 'rolled-back', reason: CRASH('during the bake') },
@@ -85,8 +90,9 @@ async function chain(t: TestContext, w: World, first: Impl, cells: Array<[string
     }
     const ms = Date.now() - t0;
     const fail = (what: string) => `${label}: ${what}\n${w.dumpLogs()}`;
-    assert.equal(out.verdict, spec.verdict, fail(`verdict ${out.verdict}: ${out.reason}`));
-    assert.match(out.reason, spec.reason, fail('reason'));
+    const want = spec.or && out.verdict === spec.or.verdict ? spec.or : spec;
+    assert.equal(out.verdict, want.verdict, fail(`verdict ${out.verdict}: ${out.reason}`));
+    assert.match(out.reason, want.reason, fail('reason'));
     const server = out.verdict === 'promoted' ? out.green_pid : blue.pid;
     assert.ok(server, fail('who serves'));
     const seen = await w.servedBy(server);
