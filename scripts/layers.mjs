@@ -25,9 +25,10 @@ export const LAYERS = [
   { path: 'src/run', is: 'the one run pipeline: settings -> session -> outcome -> outputs -> reports', may: ['src/core', 'src/config', 'src/handoff', 'src/host', 'src/host/local', 'src/host/ssh', 'src/protocol', 'src/text'] },
   { path: 'src/app', is: "the action's side of a run: INPUT_*, @actions/core, the forge, the job summary", may: ['src/core', 'src/config', 'src/run', 'src/forge', 'src/report', 'src/text'] },
   { path: 'src/cli', is: "the CLI's side of a run: flags, stderr and stdout", may: ['src/core', 'src/config', 'src/run', 'src/report', 'src/text'] },
+  { path: 'src/conformance', is: 'the scripted peer that drives any blue or green through the edge cases (hermes-handoff conformance)', may: ['src/core', 'src/protocol', 'src/peer', 'src/text'] },
   { path: 'src/main.ts', is: 'entry: the action (dist/index.js)', may: ['src/core', 'src/app', 'src/text'] },
   { path: 'src/post.ts', is: "entry: the action's post step (dist/post.js)", may: ['src/core', 'src/forge', 'src/text'] },
-  { path: 'src/cli.ts', is: 'entry: hermes-handoff (dist/cli.js); loads the examples at run time, never imports them', may: ['src/core', 'src/cli', 'src/text'] },
+  { path: 'src/cli.ts', is: 'entry: hermes-handoff (dist/cli.js); loads the examples at run time, never imports them', may: ['src/core', 'src/cli', 'src/text', 'src/conformance'] },
   { path: 'examples', is: 'not the product: the demo, the reference gateway, the fake platforms (dist/examples/)', may: ['src/core', 'src/protocol', 'src/peer', 'src/handoff', 'src/host', 'src/host/local', 'src/text'] },
 ];
 

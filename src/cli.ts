@@ -45,8 +45,10 @@ async function run(cmd: string | undefined, rest: string[]): Promise<number> {
     return runEngineCli(cmd, rest);
   }
   switch (cmd) {
+    case 'conformance':
+      return (await import('./conformance/cli.ts')).runConformanceCli(rest);
     case 'help':
-      if (isEngine(rest[0]) || isExample(rest[0])) return run(rest[0], ['--help']);
+      if (isEngine(rest[0]) || isExample(rest[0]) || rest[0] === 'conformance') return run(rest[0], ['--help']);
       process.stdout.write(topHelp());
       return 0;
     case '--help':

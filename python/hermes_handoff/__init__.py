@@ -10,7 +10,7 @@ from .files import read_pid_file, read_token, read_verdict, write_file_atomic, w
 from .fmt import duration, percent
 from .frames import PROTOCOL_VERSION, StoreRef, VerdictRecord
 from .green import Green, GreenEnded, GreenHooks, GreenResult, Serving, Stopped, socket_path_from_env
-from .health import Baseline, HealthWindow, ReplyStats
+from .health import Baseline, HealthWindow, ReplyStats, baseline_of
 from .hooks import Gateway, Paused
 from .listen import AlreadyListening, socket_answers
 from .observer import Observer, PeerError
@@ -19,7 +19,7 @@ from .seam import Clock, ManualClock, PeerOs, RealOs, SystemClock
 from .spawn import spawn_green
 from .startup import Startup, startup_role
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -53,6 +53,7 @@ __all__ = [
     "SystemClock",
     "TelegramCursor",
     "VerdictRecord",
+    "baseline_of",
     "discord",
     "duration",
     "percent",

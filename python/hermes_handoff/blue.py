@@ -109,12 +109,10 @@ class Blue:
         self._server: asyncio.AbstractServer | None = None
         self._closed = False
         self._effects: asyncio.Queue[tuple[list[m.BlueEffect], _Client | None, Phase | None]] = asyncio.Queue()
-        self._busy = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._drain_task: asyncio.Task[None] | None = None
         self._killing: asyncio.Task[bool] | None = None
         self._judging_close = False
+        self._close_judged: asyncio.Future[None] | None = None
         self._dead_while_open: float | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._done: asyncio.Future[BlueOutcome] = asyncio.get_running_loop().create_future()
@@ -169,8 +167,6 @@ class Blue:
             self._on_phase(r.state.phase, "before")
         if r.effects or changed:
             # Effects of one step run in order; steps' effects never interleave.
-            self._busy += 1
-            self._idle.clear()
             self._effects.put_nowait((r.effects, sender, r.state.phase if changed else None))
 
     async def _run_effects(self) -> None:
@@ -186,9 +182,6 @@ class Blue:
                     self._log(f"blue: {type(fx).__name__} failed: {e}")
             if phase is not None and self._on_phase is not None:
                 self._on_phase(phase, "after")
-            self._busy -= 1
-            if self._busy == 0:
-                self._idle.set()
 
     async def _effect(self, fx: m.BlueEffect, sender: _Client | None) -> None:
         if isinstance(fx, m.Reply):
@@ -211,9 +204,7 @@ class Blue:
                 self._clients.discard(self._green)
             self._green = None
         elif isinstance(fx, m.Drain):
-            h = self._state.handoff
-            limit = h.deadlines["drain_ms"] if h else DEFAULT_DEADLINES["drain_ms"]
-            self._drain_task = asyncio.ensure_future(self._drain(limit))
+            self._drain_task = asyncio.ensure_future(self._drain(fx.deadline_ms))
         elif isinstance(fx, m.Resume):
             await self._resume(fx.cursors)
         elif isinstance(fx, m.KillGreen):
@@ -231,10 +222,9 @@ class Blue:
                 if c.subscribed:
                     c.send(frame)
         elif isinstance(fx, m.CheckTakeover):
-            answered, detail = await welcome_pid(self._socket_path, self.token, self._clock)
-            if answered is None:
-                self._log(f"blue: checking green's takeover: {detail}")
-            self._dispatch(m.TakeoverChecked(self._clock.now(), answered, detail), None)
+            answered, detail = await welcome_pid(self._socket_path, self.token, self._clock, fx.timeout_ms)
+            self._log(f"blue: the socket answers from {detail or f'pid {answered}'} (green is pid {fx.pid})")
+            self._dispatch(m.TakeoverChecked(self._clock.now(), answered), None)
         elif isinstance(fx, m.Exit):
             verdict = self._state.last_verdict
             await self._shutdown()
@@ -246,10 +236,16 @@ class Blue:
         except Timeout:
             self._log(f"blue: the drain did not finish within {duration(limit_ms)}")  # the machine's deadline decides
             return
-        except Exception as e:  # noqa: BLE001 - the gateway's failure becomes a decided handoff
+        except Exception as e:  # noqa: BLE001 - the drain deadline in the machine decides
             self._log(f"blue: drain failed: {e}")
-            self._dispatch(m.DrainFailed(self._clock.now(), str(e)), None)
             return
+        # A green that died while blue drained must not get the cursors: its close, or its pid gone now,
+        # is judged first (the drain then ends as failed, whatever raced).
+        if self._close_judged is not None:
+            await asyncio.shield(self._close_judged)
+        h = self._state.handoff
+        pid = h.green_pid if h is not None else None
+        self._dispatch(m.Tick(self._clock.now(), pid is None or self._os.is_alive(pid)), None)
         self._dispatch(m.Drained(self._clock.now(), paused.cursors, paused.drained, paused.paused_at), None)
 
     async def _pause_and_flush(self) -> Paused:
@@ -272,12 +268,13 @@ class Blue:
             self._log(f"blue: could not resume polling: {e}")
 
     def _record(self, fx: m.Record) -> None:
-        r = fx.record
+        error: str | None = None
         try:
-            write_verdict(self._home, r)
+            write_verdict(self._home, fx.record)
         except (OSError, ValueError) as e:
-            r["record_error"] = f"could not write the verdict file: {e}"
-            self._log(f"blue: {r['record_error']}")
+            error = f"could not write the verdict file: {e}"
+            self._log(f"blue: {error}")
+        self._dispatch(m.Recorded(self._clock.now(), fx.record["handoff_id"], error), None)
 
     async def _stop_later(self, pid: int, grace_ms: int) -> None:
         if await wait_gone(self._os, self._clock, pid, grace_ms):
@@ -347,7 +344,7 @@ class Blue:
         if c is self._green:
             self._green = None
             self._judging_close = True
-            self._spawn(self._judge_close())
+            self._close_judged = asyncio.ensure_future(self._judge_close())
 
     async def _hello_timeout(self, c: _Client) -> None:
         await self._clock.sleep(self._hello_ms)
@@ -355,8 +352,7 @@ class Blue:
             c.close(_error("timeout", f"no HELLO within {duration(self._hello_ms)}", None, True))
 
     async def _judge_close(self) -> None:
-        # Effects already decided run out first; then a brief look for green's pid tells a crash from a close.
-        await self._idle.wait()
+        # A brief look for green's pid tells a crash from a close (a crash closes the socket a moment before the pid goes).
         h = self._state.handoff
         pid = h.green_pid if h else None
         alive = True if pid is None else not await wait_gone(self._os, self._clock, pid, 50)

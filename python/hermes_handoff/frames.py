@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Literal, NotRequired, TypedDict, Union
 
 from . import schema as s
@@ -13,6 +14,7 @@ from .limits import (
     Deadlines,
     Thresholds,
     complete_deadlines,
+    complete_thresholds,
     deadlines_schema,
     thresholds_schema,
 )
@@ -384,6 +386,15 @@ def _reserve_rules(inner: s.Schema) -> s.Schema:
     return check
 
 
+def _completed(inner: s.Schema, complete: Callable[[dict[str, object] | None], Mapping[str, object]]) -> s.Schema:
+    def check(value: object, path: s.Path) -> object:
+        out = inner(value, path)
+        assert isinstance(out, dict)
+        return dict(complete(out))
+
+    return check
+
+
 def _frame(type_: str, required: dict[str, s.Schema], optional: dict[str, s.Schema] | None = None) -> s.Schema:
     return s.obj({"v": _v, "type": s.one_of(type_), **required}, optional)
 
@@ -406,7 +417,8 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
         _frame(
             "RESERVE",
             {"handoff_id": handoff_id(), "release": release, "runtime": runtime, "bake_ms": ms},
-            {"thresholds": s.partial(THRESHOLD_FIELDS), "deadlines": s.partial(DEADLINE_FIELDS)},
+            # A present object is completed with the defaults (as the Node peer decodes it); an absent one stays absent.
+            {"thresholds": _completed(s.partial(THRESHOLD_FIELDS), complete_thresholds), "deadlines": _completed(s.partial(DEADLINE_FIELDS), complete_deadlines)},
         )
     ),
     "RESERVED": _frame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Union, cast
@@ -45,9 +46,18 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    # A literal that is not a finite double (1e400, 400 digits) makes the line invalid, in any field (section 4).
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return x
+
+
 def _int(digits: str) -> object:
-    # Past 2^53 JavaScript keeps only an approximation (or Infinity): so do we, and the field checks refuse it.
-    return int(digits) if len(digits) <= 17 else float(digits)
+    # Past 2^53 JavaScript keeps only an approximation: so do we, and the field checks refuse it.
+    x = _finite(digits)
+    return int(digits) if len(digits) <= 17 else x
 
 
 def _is_protocol_int(x: object, lo: int) -> bool:
@@ -67,7 +77,7 @@ def decode_line(line: bytes) -> Decoded:
     if text.startswith("\ufeff"):
         text = text[1:]  # a leading byte order mark is dropped, as JavaScript's TextDecoder does
     try:
-        value = json.loads(text, parse_constant=_no_constants, parse_int=_int)
+        value = json.loads(text, parse_constant=_no_constants, parse_int=_int, parse_float=_finite)
     except (ValueError, RecursionError):
         return DecodeError("bad_frame", "line is not valid JSON", True)
     if not isinstance(value, dict):

@@ -20,6 +20,7 @@ from .ids import parse_handoff_id
 from .limits import DEFAULT_DEADLINES, Deadlines
 from .listen import socket_answers
 from .observer import PROBE_MS, welcome_pid
+from .text import clip
 from .seam import Clock, PeerOs, RealOs, SystemClock, Timeout, wait_gone, within
 
 Hook = Callable[[], Awaitable[None]]
@@ -93,6 +94,12 @@ class _Flow:
     adapters_started: bool = False
     paused_at: int | None = None
     polling_at: int | None = None
+
+
+def handover_notes(gateway: Gateway, paused_at: int | None) -> list[str]:
+    """The gateway's optional `handover_notes(paused_at)`: what its last resume() could not do as handed over (HANDOFF_CONFIRM.notes)."""
+    notes: Callable[[int | None], list[str]] | None = getattr(gateway, "handover_notes", None)
+    return [clip(str(n), 1024) for n in notes(paused_at)] if notes is not None else []
 
 
 class Green:
@@ -179,8 +186,8 @@ class Green:
         self._mark("init")
         theirs = n["store"]["schema"]
         if theirs not in self._readable:
-            # Decision 2: roll back before ACK rather than misread blue's store.
-            reason = f"green reads store schema {self._store['schema']}; blue's store is schema {theirs}"
+            # Roll back before ACK rather than misread blue's store (protocol section 17).
+            reason = f"cannot read store schema {theirs} at {n['store']['path']}"
             self._send({"type": "HANDOFF_ROLLBACK", "handoff_id": self._id, "reason": reason})
             self._stop("failed", reason)
         return n
@@ -247,7 +254,11 @@ class Green:
         self._mark("active")
         if self._hooks.after_active is not None:
             await self._hooks.after_active()
-        self._send({"type": "HANDOFF_CONFIRM", "handoff_id": self._id, "adapters": self._gw.adapters(), "polling_at": polling_at})
+        confirm: dict[str, object] = {"type": "HANDOFF_CONFIRM", "handoff_id": self._id, "adapters": self._gw.adapters(), "polling_at": polling_at}
+        notes = handover_notes(self._gw, self._flow.paused_at)
+        if notes:
+            confirm["notes"] = notes[:8]
+        self._send(confirm)
         if self._hooks.after_confirm is not None:
             await self._hooks.after_confirm()
 
@@ -344,9 +355,9 @@ class Green:
                 if answered == f.blue_pid:
                     await self._stand_down(f"blue (pid {f.blue_pid}) closed the handoff connection during {phase} and is still running")
                 # Alive by its pid but not serving the socket: a reused pid, or a blue that lost its listener.
-                self._log(f"green: pid {f.blue_pid} runs but the socket answers from {answered or 'nobody'}: blue is gone")
-                how = "stopped serving the socket"
-        elif await socket_answers(self._socket_path, 0.5):
+                who = "no process" if answered is None else f"pid {answered}"
+                how = f"left the socket (its pid runs, the socket answers from {who})"
+        elif await socket_answers(self._socket_path, PROBE_MS / 1000):
             await self._stand_down(f"cannot tell whether blue is alive (no pid) and something listens on {self._socket_path}")
         if not f.adapters_started:
             await self.start_adapters(None)

@@ -6,31 +6,38 @@ import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypedDict
+from typing import TypedDict
 
 from .fmt import duration, fixed, percent
 from .frames import HealthSample
 from .limits import Thresholds
 
-#: Blue's recent past, for the baseline: the last minute of replies ...
+#: Blue's baseline: its replies of the last minute ...
 RECENT_MS = 60_000
-#: ... or, when that minute holds fewer than MIN_BASELINE replies, the last HISTORY replies of any age.
+#: ... when at least MIN_BASELINE; else its last HISTORY replies (of any age) when at least MIN_BASELINE; else none.
 HISTORY = 1000
 MIN_BASELINE = 20
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """Blue's own reply latency that green's is compared with; `p99_ms` is None when blue answered too little to have one."""
+    """Blue's own p99 reply latency that green's is compared with; `latency_p99_ms` is None when blue answered too little to have one."""
 
-    p99_ms: float | None
-    #: Replies the p99 was taken over (or, without a baseline, all replies blue could count).
+    latency_p99_ms: float | None
+    #: Replies the p99 was taken over (when None: how many replies blue had).
     replies: int
-    source: Literal["recent", "history", "none"]
-    error_rate: float = 0.0
 
 
-NO_BASELINE = Baseline(None, 0, "none")
+NO_BASELINE = Baseline(None, 0)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply a gateway sent: `at` (epoch ms) when the platform accepted it, `latency_ms` since the message was read."""
+
+    at: float
+    latency_ms: float
+    error: bool
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,18 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     """The p-th percentile (0..100) of ascending `sorted_values` by nearest rank; 0 when empty."""
     if not sorted_values:
         return 0.0
-    rank = math.ceil(min(100.0, max(0.0, p)) / 100 * len(sorted_values))
-    return float(sorted_values[max(0, rank - 1)])
+    rank = math.ceil(p / 100 * len(sorted_values))
+    return sorted_values[min(len(sorted_values), max(1, rank)) - 1]
+
+
+def baseline_of(replies: Sequence[Reply], now: float) -> Baseline:
+    """Blue's baseline from its replies (oldest first): the p99 of the last minute's when at least 20, else of the last 1000 when at least 20, else none."""
+    last = list(replies)[-HISTORY:]
+    recent = [r for r in last if r.at >= now - RECENT_MS]
+    over = recent if len(recent) >= MIN_BASELINE else last if len(last) >= MIN_BASELINE else None
+    if over is None:
+        return Baseline(None, len(last))
+    return Baseline(percentile(sorted(r.latency_ms for r in over), 99), len(over))
 
 
 def _error_rate(handled: int, errors: int) -> float:
@@ -73,16 +90,16 @@ def _error_rate(handled: int, errors: int) -> float:
 
 def latency_limit(baseline: Baseline, t: Thresholds) -> float:
     """The p99 above which a green sample breaches, in ms."""
-    base = baseline.p99_ms if baseline.p99_ms is not None else t["expected_latency_ms"]
+    base = baseline.latency_p99_ms if baseline.latency_p99_ms is not None else t["expected_latency_ms"]
     return max(base * t["max_latency_factor"], t["latency_floor_ms"])
 
 
 def _yardstick(baseline: Baseline, t: Thresholds) -> str:
     factor = f"{fixed(t['max_latency_factor'], 2)}x"
-    if baseline.p99_ms is None:
+    if baseline.latency_p99_ms is None:
         base = f"{factor} expected {duration(t['expected_latency_ms'])}, no baseline: blue answered {_plural(baseline.replies, 'message')}"
     else:
-        base = f"{factor} blue's {duration(baseline.p99_ms)}"
+        base = f"{factor} blue's {duration(baseline.latency_p99_ms)}"
     return f"{base}, floor {duration(t['latency_floor_ms'])}"
 
 
@@ -134,15 +151,16 @@ class ReplyStats:
     """A gateway's reply counters: the heartbeat window (`sample()`) and blue's baseline (`baseline()`).
 
     Reply latency runs from the moment the gateway read the message from the platform (the poll or
-    dispatch carrying it arrived) to the moment the platform accepted the reply (decision 1).
+    dispatch carrying it arrived) to the moment the platform accepted the reply (protocol section 11).
+    `now_ms` is the wall clock in epoch ms (any clock that moves with it will do).
     """
 
-    def __init__(self, monotonic_ms: Callable[[], float]) -> None:
-        self._now = monotonic_ms
+    def __init__(self, now_ms: Callable[[], float]) -> None:
+        self._now = now_ms
         self._window: list[float] = []
         self._errors = 0
-        # (when, latency) of recent replies: the last minute, and at least the last HISTORY of any age.
-        self._history: deque[tuple[float, float, bool]] = deque(maxlen=50_000)
+        # Recent replies: the last minute's, and at least the last HISTORY of any age.
+        self._history: deque[Reply] = deque()
 
     def reply(self, latency_ms: float, error: bool) -> None:
         """Counts one answered message; `error` marks a failed agent run (still answered)."""
@@ -150,8 +168,8 @@ class ReplyStats:
         if error:
             self._errors += 1
         now = self._now()
-        self._history.append((now, latency_ms, error))
-        while len(self._history) > HISTORY and self._history[0][0] < now - RECENT_MS:
+        self._history.append(Reply(now, latency_ms, error))
+        while len(self._history) > HISTORY and self._history[0].at < now - RECENT_MS:
             self._history.popleft()
 
     def sample(self) -> HealthWindow:
@@ -167,19 +185,10 @@ class ReplyStats:
         self._errors = 0
         return out
 
+    def replies(self) -> list[Reply]:
+        """The replies kept (oldest first): those of the last minute, and at least the last 1000."""
+        return list(self._history)
+
     def baseline(self) -> Baseline:
-        """Blue's p99 over the last minute, else over its last 1000 replies, else none (fewer than 20 replies)."""
-        now = self._now()
-        recent = [h for h in self._history if h[0] >= now - RECENT_MS]
-        if len(recent) >= MIN_BASELINE:
-            return _baseline(recent, "recent")
-        history = list(self._history)[-HISTORY:]
-        if len(history) >= MIN_BASELINE:
-            return _baseline(history, "history")
-        return Baseline(None, len(history), "none")
-
-
-def _baseline(replies: Sequence[tuple[float, float, bool]], source: Literal["recent", "history"]) -> Baseline:
-    errors = sum(1 for h in replies if h[2])
-    p99 = round(percentile(sorted(h[1] for h in replies), 99), 3)
-    return Baseline(p99, len(replies), source, errors / len(replies))
+        """Blue's baseline now, by the protocol's rule (baseline_of)."""
+        return baseline_of(self._history, self._now())

@@ -34,7 +34,13 @@ class Gateway(Protocol):
         ...
 
     async def resume(self, cursors: Cursors | None) -> int:
-        """Starts every adapter from `cursors` (None, or an absent adapter: the store's own position); returns the epoch ms of the first poll."""
+        """Starts every adapter from `cursors` (None, or an absent adapter: the store's own position); returns, once all are live, the epoch ms of the last adapter's first poll.
+
+        A handed-over Discord session is RESUMEd, never identified afresh (unless the platform answers
+        INVALID_SESSION). A gateway may also define `handover_notes(paused_at) -> list[str]`: what this
+        resume could not do as handed over, in words, for HANDOFF_CONFIRM.notes (protocol section 12.6;
+        `paused_at` is HANDOFF_ACTIVE's, for the gap a re-identified Discord session left).
+        """
         ...
 
     def cursors(self) -> Cursors:

@@ -67,19 +67,19 @@ class Judging(unittest.TestCase):
 
     def test_latency_against_each_kind_of_baseline(self) -> None:
         t = th(consecutive=1)
-        recent = Baseline(41, 600, "recent")
+        recent = Baseline(41, 600)
         self.assertEqual(latency_limit(recent, t), 250)
         self.assertEqual(
             judge_sample(sample(10, p99=615), recent, t, Breaches()).reason,
             "p99 reply latency 615 ms > 250 ms (3x blue's 41 ms, floor 250 ms) in 1 sample",
         )
-        history = Baseline(400, 734, "history")
+        history = Baseline(400, 734)
         self.assertEqual(
             judge_sample(sample(10, p99=1300), history, t, Breaches()).reason,
             "p99 reply latency 1.3 s > 1.2 s (3x blue's 400 ms, floor 250 ms) in 1 sample",
         )
         # No baseline: the expected latency stands in, so a normal LLM reply at a quiet hour passes.
-        none = Baseline(None, 3, "none")
+        none = Baseline(None, 3)
         self.assertEqual(latency_limit(none, t), 15_000)
         self.assertIsNone(judge_sample(sample(3, p99=615), none, t, Breaches()).reason)
         self.assertEqual(
@@ -110,15 +110,15 @@ class Stats(unittest.TestCase):
         w = s.sample()
         self.assertEqual((w["handled"], w["errors"], w["latency_p50_ms"], w["latency_p99_ms"]), (5, 1, 12, 14))
         self.assertEqual(s.sample()["handled"], 0)
-        self.assertEqual(s.baseline(), Baseline(None, 5, "none"))
+        self.assertEqual(s.baseline(), Baseline(None, 5))
         for i in range(20):
             s.reply(100, False)
         b = s.baseline()
-        self.assertEqual((b.p99_ms, b.replies, b.source), (100, 25, "recent"))
+        self.assertEqual((b.latency_p99_ms, b.replies), (100, 25))
         now[0] = 120_000  # a quiet hour: the last minute is empty, the older replies still count
         s.reply(7, False)
         b = s.baseline()
-        self.assertEqual((b.p99_ms, b.replies, b.source), (100, 26, "history"))
+        self.assertEqual((b.latency_p99_ms, b.replies), (100, 26))  # the last 1000 of any age
 
     def test_history_keeps_at_least_the_last_thousand(self) -> None:
         now = [0.0]
@@ -128,7 +128,7 @@ class Stats(unittest.TestCase):
             s.reply(5, False)
         now[0] += 120_000
         b = s.baseline()
-        self.assertEqual((b.replies, b.source), (1000, "history"))
+        self.assertEqual((b.latency_p99_ms, b.replies), (5, 1000))
 
 
 if __name__ == "__main__":

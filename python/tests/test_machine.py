@@ -94,7 +94,7 @@ class Promotion(unittest.TestCase):
         self.assertEqual(d.records()[-1].record["dark_window_ms"], 19)
         self.assertIsNone(d.s.last_verdict)  # not final before green answers
         fx = d(m.GreenComplete(T0 + 3060, {"v": 1, "type": "HANDOFF_COMPLETE", "handoff_id": "h1", "reason": "green owns the socket"}))
-        self.assertEqual(fx, [m.CheckTakeover(GREEN)])
+        self.assertEqual(fx, [m.CheckTakeover(GREEN, m.PROBE_MS)])
         fx = d(m.GreenComplete(T0 + 3061, {"v": 1, "type": "HANDOFF_COMPLETE", "handoff_id": "h1", "reason": "again"}))
         self.assertEqual(cast(m.Reply, fx[0]).frame["code"], "wrong_phase")
         fx = d(m.TakeoverChecked(T0 + 3070, GREEN))
@@ -116,13 +116,14 @@ class Promotion(unittest.TestCase):
         d = Driver().to("baking")
         d(m.HealthEv(T0 + 4000, health(1)))
         d(m.GreenComplete(T0 + 4010, {"v": 1, "type": "HANDOFF_COMPLETE", "handoff_id": "h1", "reason": "x"}))
-        d(m.TakeoverChecked(T0 + 4020, None, "connection refused"))
+        d(m.TakeoverChecked(T0 + 4020, None))
         self.assertEqual(d.reason(), "green (pid 200) answered HANDOFF_COMPLETE but the socket answers from no process")
+        # While blue checks, ticks past the takeover deadline do nothing: the check's own bound decides.
         d = Driver().to("baking")
         d(m.HealthEv(T0 + 4000, health(1)))
         d(m.GreenComplete(T0 + 4010, {"v": 1, "type": "HANDOFF_COMPLETE", "handoff_id": "h1", "reason": "x"}))
-        d(m.Tick(T0 + 4010 + m.TAKEOVER_CHECK_MS, True))
-        self.assertEqual(d.reason(), "green (pid 200) answered HANDOFF_COMPLETE but the socket did not answer within 5 s")
+        self.assertEqual(d(m.Tick(T0 + 4010 + 60_000, True)), [])
+        self.assertEqual(d.s.phase, "complete")
 
     def test_green_gone_or_silent_after_complete(self) -> None:
         d = Driver().to("baking")
@@ -146,7 +147,7 @@ class Refusals(unittest.TestCase):
     def test_reserve_busy_exists_and_bad_deadlines(self) -> None:
         d = Driver()
         fx = d(m.ReserveEv(T0, reserve("old"), "rolled-back"))
-        self.assertEqual(cast(m.Reply, fx[0]).frame, {"v": 1, "type": "ERROR", "code": "exists", "frame": "RESERVE", "fatal": False,
+        self.assertEqual(cast(m.Reply, fx[0]).frame, {"type": "ERROR", "code": "exists", "frame": "RESERVE", "fatal": False,
                                                       "message": "handoff old already has a verdict (rolled-back); mint a new id"})
         self.assertEqual(d.s.phase, "idle")
         d(m.ReserveEv(T0, reserve()))
@@ -208,10 +209,7 @@ class CrashesAndDeadlines(unittest.TestCase):
         fx = d(m.Tick(T0 + 20 + 10_000, True))
         self.assertEqual(d.reason(), "blue could not finish in-flight work within 10 s")
         self.assertIn(m.Resume(None), fx)
-        d = Driver().to("draining")
-        d(m.DrainFailed(T0 + 30, "disk full"))
-        self.assertEqual(d.reason(), "blue could not finish in-flight work: disk full")
-        self.assertEqual(d(m.Drained(T0 + 40, C72, 0, T0)), [])  # a late drain is ignored
+        self.assertEqual(d(m.Drained(T0 + 20 + 10_001, C72, 0, T0)), [])  # a late drain is ignored
 
     def test_green_dying_during_the_drain_is_failed_by_whether_its_pid_is_gone(self) -> None:
         for alive, words in [(True, "closed the connection"), (False, "exited")]:
@@ -284,7 +282,7 @@ class CrashesAndDeadlines(unittest.TestCase):
 
     def test_latency_breach_without_a_baseline_uses_the_expected_latency(self) -> None:
         d = Driver()
-        d(m.BaselineEv(T0, Baseline(None, 3, "none")))
+        d(m.BaselineEv(T0, Baseline(None, 3)))
         d.to("baking")
         for i in range(3):
             d(m.HealthEv(T0 + 50 + i, health(i + 1, p99=615)))
@@ -312,7 +310,7 @@ class CrashesAndDeadlines(unittest.TestCase):
             with self.subTest(phase=phase):
                 d = Driver().to(phase)
                 fx = d(m.AbortEv(T0 + 100, "h1", "stop"))
-                self.assertEqual(cast(m.Reply, fx[0]).frame, {"v": 1, "type": "ABORTING", "handoff_id": "h1", "phase": phase})
+                self.assertEqual(cast(m.Reply, fx[0]).frame, {"type": "ABORTING", "handoff_id": "h1", "phase": phase})
                 self.assertEqual(d.s.phase, after)
                 if verdict:
                     self.assertEqual((d.records()[-1].record["verdict"], d.reason()), (verdict, "aborted: stop"))
@@ -368,7 +366,7 @@ class ViewAndTotality(unittest.TestCase):
                 lambda: m.GreenHello(now, i, rng.choice([GREEN, 300])),
                 lambda: m.AckEv(now, ack(handoff_id=i, store_schema=rng.choice([1, 2]))),
                 lambda: m.Drained(now, c, 1, now),
-                lambda: m.DrainFailed(now, "x"),
+                lambda: m.Recorded(now, i, rng.choice([None, "disk full"])),
                 lambda: m.ConfirmEv(now, {"v": 1, "type": "HANDOFF_CONFIRM", "handoff_id": i, "adapters": rng.choice([[], ["telegram"]]), "polling_at": now}),
                 lambda: m.HealthEv(now, {**health(1, errors=rng.randrange(11)), "handoff_id": i}),  # type: ignore[typeddict-item]
                 lambda: m.GreenRollback(now, {"v": 1, "type": "HANDOFF_ROLLBACK", "handoff_id": i, "reason": "r"}),

@@ -193,9 +193,9 @@ class Handoffs(RoleCase):
         obs, done = await self.reserve(blue)
         green = self.green(FakeGateway(), store={"path": "/s/t2", "schema": 2})
         result = await asyncio.wait_for(green.run(lambda: asyncio.sleep(0)), 10)
-        self.assertEqual(result, Stopped("failed", "green reads store schema 2; blue's store is schema 1"))
+        self.assertEqual(result, Stopped("failed", "cannot read store schema 1 at /s/transcript.log"))
         record = await asyncio.wait_for(done, 5)
-        self.assertEqual(record["reason"], "green rolled back: green reads store schema 2; blue's store is schema 1")
+        self.assertEqual(record["reason"], "green rolled back: cannot read store schema 1 at /s/transcript.log")
         obs.close()
 
     async def test_green_that_cannot_start_from_the_cursors_gives_them_back(self) -> None:
@@ -233,6 +233,45 @@ class Handoffs(RoleCase):
         self.assertEqual(a.resumed_with, [{"telegram": telegram(90)}])
         self.assertEqual(read_verdict(self.home.path, "h1")["verdict"], "rolled-back")  # type: ignore[index]
         c.close()
+        obs.close()
+
+    async def test_a_green_dying_while_blue_drains_is_failed_and_never_gets_the_cursors(self) -> None:
+        a = FakeGateway(offset=72, pause_delay_s=0.3)
+        blue = await self.start_blue(a)
+        obs, done = await self.reserve(blue)
+        self.alive.add(3003)
+        c = await RawClient.open(self.home.socket)
+        c.send(hello(blue.token, role="green", pid=3003, handoff_id="h1"))
+        await c.until("HANDOFF_INIT")
+        c.send({"v": 1, "type": "HANDOFF_ACK", "handoff_id": "h1", "pid": 3003, "runtime": "claw", "release": "r1", "store_schema": 1, "init_ms": 5})
+        await asyncio.sleep(0.05)  # blue is draining now (its pause takes 0.3 s)
+        # Green dies; its connection stays open (blue reads a dead green's socket for up to 1 s): the drain
+        # ends first, and blue must judge the pid before it hands anything over.
+        self.alive.discard(3003)
+        record = await asyncio.wait_for(done, 5)
+        self.assertEqual((record["verdict"], record["reason"]), ("failed", "green (pid 3003) exited while blue was draining"))
+        self.assertIsNone(record["dark_window_ms"])
+        self.assertEqual(a.resumed_with, [None])  # from its own position: nothing was handed over
+        frames = []
+        while (f := await c.frame()) is not None:
+            frames.append(f["type"])
+        self.assertEqual(frames, ["HANDOFF_ROLLBACK"])  # never HANDOFF_ACTIVE
+        c.close()
+        obs.close()
+
+    async def test_a_verdict_file_that_cannot_be_written_is_said_in_the_event(self) -> None:
+        blue = await self.start_blue()
+        # A file where the verdicts' directory should be: the write fails, the handoff still decides.
+        os.makedirs(os.path.join(self.home.path, "run"), exist_ok=True)
+        with open(os.path.join(self.home.path, "run", "handoffs"), "w") as f:
+            f.write("in the way")
+        obs, done = await self.reserve(blue)
+        await obs.abort("h1", "operator")
+        record = await asyncio.wait_for(done, 5)
+        self.assertEqual((record["verdict"], record["reason"]), ("failed", "aborted: operator"))
+        self.assertTrue(str(record.get("record_error", "")).startswith("could not write the verdict file: "), record)
+        st = await obs.status()
+        self.assertIn("record_error", st["last_verdict"])  # type: ignore[operator]
         obs.close()
 
     async def test_green_serves_when_blue_dies_during_the_bake(self) -> None:
@@ -301,7 +340,7 @@ class BlueAliveCheck(RoleCase):
         self.blues.append(result.blue)
         server.close()
         await server.wait_closed()
-        self.assertEqual(result.verdict["reason"], "blue (pid 1001) stopped serving the socket during start-up; green took over")
+        self.assertEqual(result.verdict["reason"], "blue (pid 1001) left the socket (its pid runs, the socket answers from pid 4444) during start-up; green took over")
         self.assertEqual(b.resumed_with, [None])  # from the store's own position
 
 

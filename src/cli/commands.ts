@@ -9,8 +9,12 @@ export type EngineCommand = (typeof ENGINE_COMMANDS)[number];
 export const EXAMPLE_COMMANDS = ['demo', 'example-gateway', 'fake-platform'] as const;
 export type ExampleCommand = (typeof EXAMPLE_COMMANDS)[number];
 
+/** The tools for a gateway's maintainers (src/conformance/). */
+export const TOOL_COMMANDS = ['conformance'] as const;
+export type ToolCommand = (typeof TOOL_COMMANDS)[number];
+
 /** One line per command. */
-export const COMMAND_LINES: Readonly<Record<EngineCommand | ExampleCommand, string>> = {
+export const COMMAND_LINES: Readonly<Record<EngineCommand | ExampleCommand | ToolCommand, string>> = {
   promote: 'start green beside the running gateway, hand over, bake, report the verdict',
   preflight: 'check that the host is ready for a handoff; changes nothing',
   status: 'follow the handoff under way, or report how the last one ended',
@@ -18,11 +22,12 @@ export const COMMAND_LINES: Readonly<Record<EngineCommand | ExampleCommand, stri
   demo: 'a full promotion of the reference gateway on this machine, with nothing to install',
   'example-gateway': 'run the reference gateway (blue; green when HERMES_HANDOFF_ID is set)',
   'fake-platform': 'run the fake chat platforms (Telegram, Discord) for a gateway to poll',
+  conformance: "drive a gateway's blue or green through the protocol's edge cases, one line per case",
 };
 
 /** The text of `hermes-handoff --help`: every command with its line. */
 export function topHelp(): string {
-  const names = [...ENGINE_COMMANDS, ...EXAMPLE_COMMANDS];
+  const names = [...ENGINE_COMMANDS, ...EXAMPLE_COMMANDS, ...TOOL_COMMANDS];
   const width = Math.max(...names.map((n) => n.length)) + 2;
   const line = (n: (typeof names)[number]) => `  ${n.padEnd(width)}${COMMAND_LINES[n]}`;
   return `Usage: hermes-handoff <command> [flags]
@@ -33,6 +38,9 @@ ${ENGINE_COMMANDS.map(line).join('\n')}
 Examples (not the product; they run on this machine):
 ${EXAMPLE_COMMANDS.map(line).join('\n')}
 
+For a gateway's maintainers:
+${TOOL_COMMANDS.map(line).join('\n')}
+
 hermes-handoff <command> --help (or hermes-handoff help <command>) shows a command's flags.
 hermes-handoff --version prints the version.
 Exit status: 0 success, 1 a failed verdict, 2 bad input.
@@ -41,5 +49,5 @@ Exit status: 0 success, 1 a failed verdict, 2 bad input.
 
 /** The command closest to a mistyped one (`promot` -> `promote`), or null. */
 export function closestCommand(name: string): string | null {
-  return closestName(name, [...ENGINE_COMMANDS, ...EXAMPLE_COMMANDS, 'help']);
+  return closestName(name, [...ENGINE_COMMANDS, ...EXAMPLE_COMMANDS, ...TOOL_COMMANDS, 'help']);
 }

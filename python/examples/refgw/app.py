@@ -9,37 +9,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import time
 import os
 import signal
 import sys
 from collections.abc import Mapping
 
-from hermes_handoff import (
-    AlreadyListening,
-    Baseline,
-    Blue,
-    Cursors,
-    Green,
-    HealthWindow,
-    Paused,
-    ReplyStats,
-    Serving,
-    StoreRef,
-    VerdictRecord,
-    read_verdict,
-    socket_path_from_env,
-    startup_role,
-    write_pid_file,
-)
+from hermes_handoff import AlreadyListening, Blue, Green, ReplyStats, Serving, StoreRef, VerdictRecord, read_verdict, socket_path_from_env, startup_role, write_pid_file
 from hermes_handoff.files import read_pid_file
 from hermes_handoff.listen import socket_answers
 
-from .bot_api import BotApi, Update
+from .adapters import Adapter, AdapterSet
+from .agent import AgentReply, MessageKey
+from .bot_api import BotApi
+from .discord import DiscordAdapter
+from .discord_api import DiscordApi
 from .faults import BLUE_FAULTS, GREEN_FAULTS, ReplyGate, blue_on_phase, green_hooks
 from .store import STORE_SCHEMA, TranscriptStore
-from .telegram import TELEGRAM, AgentReply, TelegramAdapter
+from .telegram import TelegramAdapter
 
-USAGE = "gateway.py --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]"
+USAGE = "gateway.py --home DIR --platform [KIND=]URL ... [--init-ms N] [--fault F] [--poll-timeout S]"
+#: The platform kinds this gateway has adapters for; a plain URL is Telegram's.
+KINDS = ("telegram", "discord")
+#: Tokens of the shapes the platforms check (a Bot API token; a Discord token whose first part is the bot's id).
+TELEGRAM_TOKEN = "100000:hermes-demo"
+DISCORD_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GhErMs.hermes-reference-gateway"
 
 
 class _Usage(Exception):
@@ -51,53 +45,28 @@ class _Parser(argparse.ArgumentParser):
         raise _Usage(message)
 
 
-class ReferenceGateway:
-    """The hermes_handoff.Gateway hooks over the reference gateway's adapters (Telegram-like for now)."""
-
-    def __init__(self, telegram: TelegramAdapter, store: TranscriptStore, stats: ReplyStats) -> None:
-        self.telegram = telegram
-        self._store = store
-        self._stats = stats
-
-    def adapters(self) -> list[str]:
-        """The adapters this gateway runs."""
-        return [TELEGRAM]
-
-    async def pause(self) -> Paused:
-        """Ends the polls, finishes the batch in hand; returns where it stopped."""
-        drained, paused_at = await self.telegram.pause()
-        return Paused(self.cursors(), drained, paused_at)
-
-    async def drain(self) -> None:
-        """Makes every recorded answer durable."""
-        self._store.flush()
-
-    async def resume(self, cursors: Cursors | None) -> int:
-        """Starts polling from the handed-over cursor, or from the store's position."""
-        c = (cursors or {}).get(TELEGRAM)
-        if c is not None and c["kind"] != "telegram":
-            raise ValueError(f"cursor {TELEGRAM!r} is a {c['kind']} cursor; expected a telegram one")
-        return await self.telegram.start(c if c is not None and c["kind"] == "telegram" else None)
-
-    def cursors(self) -> Cursors:
-        """Where polling stands."""
-        c = self.telegram.cursor()
-        return {} if c is None else {TELEGRAM: c}
-
-    def health(self) -> HealthWindow:
-        """The heartbeat window's counters."""
-        return self._stats.sample()
-
-    def baseline(self) -> Baseline:
-        """Blue's recent reply latency."""
-        return self._stats.baseline()
+def parse_platforms(values: list[str]) -> list[tuple[str, str]] | str:
+    """`--platform` values as (kind, URL) pairs, one adapter each, named by its kind; or what is wrong with them."""
+    out: list[tuple[str, str]] = []
+    for v in values:
+        kind, sep, url = v.partition("=")
+        if not sep:
+            kind, url = "telegram", v
+        if kind not in KINDS:
+            return f'--platform {v}: unknown platform "{kind}"; expected telegram=URL or discord=URL'
+        if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+            return f"--platform {v}: expected an http(s) URL"
+        if any(k == kind for k, _ in out):
+            return f"--platform {v}: a second {kind} adapter (one per kind here)"
+        out.append((kind, url))
+    return out or "--platform URL is required: the gateway needs at least one adapter"
 
 
 async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
     """Runs the reference gateway until it is replaced, rolled back or stopped; returns its exit code."""
     parser = _Parser(prog="gateway.py", add_help=False)
     parser.add_argument("--home")
-    parser.add_argument("--platform")
+    parser.add_argument("--platform", action="append", default=[])
     parser.add_argument("--init-ms", default="3000")
     parser.add_argument("--fault")
     parser.add_argument("--poll-timeout", default="25")
@@ -106,17 +75,20 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         sys.stderr.write(f"example-gateway: {message}\nusage: {USAGE}\n")
         return 2
 
+    if argv and argv[0] in ("--help", "-h"):
+        sys.stdout.write(f"usage: {USAGE}\n")
+        return 0
     try:
         args = parser.parse_args(argv)
     except _Usage as e:
         return bad(str(e))
     home_arg = args.home or env.get("HERMES_HOME")
-    platform = args.platform
     if not home_arg:
         return bad("--home DIR (or HERMES_HOME) is required")
     home: str = home_arg
-    if not platform or not platform.startswith(("http://", "https://")):
-        return bad("--platform must be an http(s) URL")
+    platforms = parse_platforms(args.platform)
+    if isinstance(platforms, str):
+        return bad(platforms)
     if not args.init_ms.isdigit():
         return bad("--init-ms must be a whole number of milliseconds >= 0")
     init_ms = int(args.init_ms)
@@ -160,16 +132,20 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
     gate = ReplyGate()
     errors = {"on": False}
 
-    async def agent(u: Update) -> AgentReply:
-        gate.begin(u["update_id"])
-        text = u.get("message", {}).get("text", "")
+    async def agent(key: MessageKey, text: str) -> AgentReply:
+        gate.begin(key)
         return AgentReply("Sorry, something went wrong.", True) if errors["on"] else AgentReply(f"echo: {text}", False)
 
     loop = asyncio.get_running_loop()
-    stats = ReplyStats(lambda: loop.time() * 1000)
-    api = BotApi(platform, "100000:hermes-demo", f"{role}-{pid}")
-    telegram = TelegramAdapter(api, store, agent, stats, poll_timeout_s=poll_timeout, log=log, on_recorded=gate.end)
-    gateway = ReferenceGateway(telegram, store, stats)
+    stats = ReplyStats(lambda: time.time() * 1000)
+    members: list[Adapter] = []
+    for kind, url in platforms:
+        if kind == "telegram":
+            api = BotApi(url, TELEGRAM_TOKEN, f"{role}-{pid}")
+            members.append(TelegramAdapter(api, store, agent, stats, poll_timeout_s=poll_timeout, log=log, on_recorded=gate.end))
+        else:
+            members.append(DiscordAdapter("discord", DiscordApi(url, DISCORD_TOKEN), DISCORD_TOKEN, store, agent, stats, log=log, on_recorded=gate.end))
+    gateway = AdapterSet(members, store, stats)
     store_ref: StoreRef = {"path": store.path, "schema": STORE_SCHEMA}
 
     stopping: asyncio.Future[int] = loop.create_future()
@@ -196,7 +172,7 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         await asyncio.wait((done, stopping), return_when=asyncio.FIRST_COMPLETED)
         if done.done() and done.result().how == "replaced":
             log("handoff complete: green serves; exiting")
-            telegram.close()
+            gateway.close()
         store.close()
         return 0
 
@@ -222,14 +198,14 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
             store.close()
             return 1 if start.role == "blue" else 0
         await asyncio.sleep(init_ms / 1000)
-        await telegram.start(None)
+        await gateway.resume(None)
         write_pid_file(home, pid)
         blue = new_blue(start.verdict)
         try:
             await blue.start()
         except AlreadyListening as e:
             log(str(e))
-            telegram.close()
+            gateway.close()
             store.close()
             return 1
         log(f"serving (init {init_ms} ms)")
@@ -253,14 +229,14 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         await asyncio.sleep(init_ms / 1000)
         # Connections to the platform are part of start-up: open them now, not in the dark window.
         try:
-            await telegram.warm()
+            await gateway.warm()
         except Exception as e:  # noqa: BLE001
-            log(f"warming the adapter failed: {e}")
+            log(f"warming the adapters failed: {e}")
 
     result = await green.run(initialise)
     if not isinstance(result, Serving):
         log(f"handoff ended {result.verdict}: {result.reason}; exiting")
-        telegram.close()
+        gateway.close()
         store.close()
         # A handoff that blue has ended is not a failure to restart for: only an unexplained one is.
         return 0 if result.decided_by == "blue" or read_verdict(home, start.handoff_id) else 1

@@ -11,6 +11,8 @@ from typing import Literal, NoReturn
 
 from hermes_handoff import GreenHooks
 
+from .agent import MessageKey
+
 GREEN_FAULTS = (
     "none", "crash-before-ack", "crash-after-ack", "crash-after-active", "crash-after-confirm",
     "crash-during-bake", "hang", "error-burst", "wrong-release", "exit-at-start", "crash-after-complete",
@@ -35,32 +37,28 @@ class ReplyGate:
     that instant (a kill inside it is the protocol's honest limit of one duplicate, measured on its own)."""
 
     def __init__(self) -> None:
-        self._in_flight: set[int] = set()
-        self._waiters: list[asyncio.Future[None]] = []
+        self._in_flight: set[MessageKey] = set()
+        self._armed: Callable[[], None] | None = None
 
-    def begin(self, update_id: int) -> None:
-        """The agent is answering `update_id`."""
-        self._in_flight.add(update_id)
+    def begin(self, key: MessageKey) -> None:
+        """The agent is answering message `key`."""
+        self._in_flight.add(key)
 
-    def end(self, update_id: int) -> None:
-        """The answer to `update_id` is recorded."""
-        self._in_flight.discard(update_id)
+    def end(self, key: MessageKey) -> None:
+        """The answer to message `key` is recorded."""
+        self._in_flight.discard(key)
+        if not self._in_flight and self._armed is not None:
+            # At once, in this same step: an await here would let another adapter send a reply first.
+            self._armed()
+
+    async def then_when_quiet(self, fn: Callable[[], None], max_wait_s: float = 2.0) -> None:
+        """Runs `fn` (a crash, a hang) in the very step in which no reply is in flight (at the latest after `max_wait_s`)."""
         if not self._in_flight:
-            for w in self._waiters:
-                if not w.done():
-                    w.set_result(None)
-            self._waiters.clear()
-
-    async def quiet(self, max_wait_s: float = 2.0) -> None:
-        """Returns once no reply is in flight (at the latest after `max_wait_s`: an abandoned reply is never recorded)."""
-        if not self._in_flight:
+            fn()
             return
-        w: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(w)
-        try:
-            await asyncio.wait_for(w, max_wait_s)
-        except asyncio.TimeoutError:
-            pass
+        self._armed = fn
+        await asyncio.sleep(max_wait_s)
+        fn()  # an abandoned reply is never recorded: do it anyway
 
 
 def green_hooks(fault: str, errors: dict[str, bool], gate: ReplyGate) -> GreenHooks:
@@ -71,15 +69,13 @@ def green_hooks(fault: str, errors: dict[str, bool], gate: ReplyGate) -> GreenHo
 
     async def at_second_beat(seq: int, then: Callable[[], NoReturn]) -> None:
         if seq == 2:
-            await gate.quiet()
-            then()
+            await gate.then_when_quiet(then)
 
     async def burst() -> None:
         errors["on"] = True
 
     async def crash_quietly() -> None:
-        await gate.quiet()
-        crash()
+        await gate.then_when_quiet(crash)
 
     if fault == "crash-before-ack":
         return GreenHooks(before_ack=do_crash)

@@ -35,7 +35,7 @@ class _Conn:
 
 
 class HttpClient:
-    """POSTs JSON to one origin over kept-alive connections; cancelling a request drops its connection."""
+    """Sends JSON requests to one origin over kept-alive connections; cancelling a request drops its connection."""
 
     def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
         parts = urlsplit(base_url)
@@ -51,11 +51,19 @@ class HttpClient:
 
     async def post_json(self, path: str, payload: object, timeout_s: float) -> Response:
         """POSTs `payload` as JSON to `path` under the base URL; raises HttpError or asyncio.TimeoutError."""
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        return await self.request("POST", path, payload, timeout_s)
+
+    async def get_json(self, path: str, timeout_s: float) -> Response:
+        """GETs `path` under the base URL; raises HttpError or asyncio.TimeoutError."""
+        return await self.request("GET", path, None, timeout_s)
+
+    async def request(self, method: str, path: str, payload: object | None, timeout_s: float) -> Response:
+        """One request (a JSON body unless `payload` is None); raises HttpError or asyncio.TimeoutError."""
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         head = [
-            f"POST {self._prefix}{path} HTTP/1.1",
+            f"{method} {self._prefix}{path} HTTP/1.1",
             f"Host: {self._host}:{self._port}",
-            "Content-Type: application/json",
+            *(["Content-Type: application/json"] if payload is not None else []),
             f"Content-Length: {len(body)}",
             "Connection: keep-alive",
             *(f"{k}: {v}" for k, v in self._headers.items()),
@@ -73,7 +81,7 @@ class HttpClient:
             except (ConnectionError, asyncio.IncompleteReadError, HttpError) as e:
                 conn.close()
                 if fresh:
-                    raise HttpError(f"POST {path}: {e or type(e).__name__}") from None
+                    raise HttpError(f"{method} {path}: {e or type(e).__name__}") from None
                 continue
             except BaseException:
                 # Cancelled (a paused poll) or timed out: the connection's state is unknown, drop it.
@@ -84,7 +92,7 @@ class HttpClient:
             else:
                 conn.close()
             return resp
-        raise HttpError(f"POST {path}: connection failed")
+        raise HttpError(f"{method} {path}: connection failed")
 
     def close(self) -> None:
         """Drops every kept-alive connection."""

@@ -2,10 +2,15 @@
 gateway and a Python one share it across a handoff.
 
 An fsync'd, append-only NDJSON log at HERMES_HOME/store/transcript.log whose first line is {"schema":1};
-then one answer record per answered message: {"platform","update_id","pid","text","at"}. The dedupe key is
-(platform, update_id). Green writes only answer records before the promotion is final, each in a single
-write on an O_APPEND descriptor, so lines of two processes never interleave; a schema it does not know
-makes a process refuse the store rather than misread it.
+then, keyed by the adapter's name (`platform`):
+  {"platform","update_id","pid","text","at"}                              a Telegram answer
+  {"platform","message_id","session_id","seq","pid","text","at"}          a Discord answer (message_id: a snowflake
+                                                                          string, since snowflakes exceed 2^53)
+  {"platform","session":{"session_id","seq","resume_gateway_url"},"at"}   a Discord session the adapter holds
+The dedupe key is (platform, message id). Green writes only these records before the promotion is final,
+each in a single write on an O_APPEND descriptor, so lines of two processes never interleave; a line it does
+not know is skipped and counted; a schema it does not know makes a process refuse the store rather than
+misread it.
 """
 
 from __future__ import annotations
@@ -13,12 +18,24 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import TypedDict
 
 from hermes_handoff.text import slice_units
+
+#: A message's id on its platform: Telegram's update_id (a number), Discord's message id (a snowflake string).
+MessageId = int | str
 
 STORE_SCHEMA = 1
 _MAX_TEXT = 4096
 _CHUNK = 4 << 20
+
+
+class Session(TypedDict):
+    """A Discord session as the store last saw it: where to RESUME it from (`seq`: the largest processed)."""
+
+    session_id: str
+    seq: int
+    resume_gateway_url: str
 
 
 class StoreError(Exception):
@@ -34,8 +51,9 @@ class TranscriptStore:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         _create_with_header(directory, self.path)
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        self._answered: dict[str, set[int]] = {}
+        self._answered: dict[str, set[MessageId]] = {}
         self._max: dict[str, int] = {}
+        self._sessions: dict[str, Session] = {}
         self._pos = 0
         self._corrupt = 0
         self._saw_header = False
@@ -51,26 +69,44 @@ class TranscriptStore:
             raise
         self._opened = True
 
-    def has(self, platform: str, update_id: int) -> bool:
-        """True when the update was answered, by this process or (after re-reading the tail) by the other."""
-        if update_id in self._answered.get(platform, ()):
+    def has(self, platform: str, message_id: MessageId) -> bool:
+        """True when the message was answered, by this process or (after re-reading the tail) by the other."""
+        if message_id in self._answered.get(platform, ()):
             return True
         self.reload()
-        return update_id in self._answered.get(platform, ())
+        return message_id in self._answered.get(platform, ())
 
-    def record(self, platform: str, update_id: int, pid: int, text: str) -> None:
-        """Appends one answer record in a single write; durable after flush()."""
+    def record(self, platform: str, message_id: MessageId, pid: int, text: str, dispatch: tuple[str, int] | None = None) -> None:
+        """Appends one answer record in a single write (a Discord one names the (session_id, seq) that carried it); durable after flush()."""
+        record: dict[str, object] = {"platform": platform}
+        if isinstance(message_id, int):
+            record["update_id"] = message_id
+        else:
+            if dispatch is None:
+                raise StoreError(f"the answer to message {message_id} of {platform} needs the dispatch (session_id, seq) that carried it")
+            record.update(message_id=message_id, session_id=dispatch[0], seq=dispatch[1])
+        record.update(pid=pid, text=slice_units(text, _MAX_TEXT), at=time.time_ns() // 1_000_000)
+        self._append(record)
+        self._remember(platform, message_id, dispatch)
+
+    def record_session(self, platform: str, session: Session) -> None:
+        """Appends the Discord session adapter `platform` now holds (after READY or RESUMED); durable after flush()."""
+        self._append({"platform": platform, "session": dict(session), "at": time.time_ns() // 1_000_000})
+        self._remember_session(platform, session)
+
+    def session_of(self, platform: str) -> Session | None:
+        """The latest session recorded for `platform`, its seq raised to the largest answer recorded in it since; None when none."""
+        self.reload()
+        s = self._sessions.get(platform)
+        return None if s is None else Session(session_id=s["session_id"], seq=s["seq"], resume_gateway_url=s["resume_gateway_url"])
+
+    def _append(self, record: dict[str, object]) -> None:
         fd = self._use()
-        line = json.dumps(
-            {"platform": platform, "update_id": update_id, "pid": pid, "text": slice_units(text, _MAX_TEXT), "at": time.time_ns() // 1_000_000},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         data = (("\n" if self._torn(fd) else "") + line + "\n").encode("utf-8", "backslashreplace")
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        self._remember(platform, update_id)
 
     def flush(self) -> None:
         """fsyncs the log."""
@@ -104,7 +140,7 @@ class TranscriptStore:
             self._pos += last + 1
 
     def next_offset(self, platform: str) -> int | None:
-        """Highest recorded update id of `platform` plus one, or None when none is recorded."""
+        """Highest recorded numeric (Telegram) id of `platform` plus one, or None when none is recorded."""
         m = self._max.get(platform)
         return None if m is None else m + 1
 
@@ -123,13 +159,24 @@ class TranscriptStore:
             raise StoreError(f"transcript store {self.path} is closed")
         return self._fd
 
-    def _remember(self, platform: str, update_id: int) -> bool:
+    def _remember(self, platform: str, message_id: MessageId, dispatch: tuple[str, int] | None = None) -> bool:
+        if dispatch is not None:
+            s = self._sessions.get(platform)
+            if s is not None and s["session_id"] == dispatch[0] and dispatch[1] > s["seq"]:
+                s["seq"] = dispatch[1]
         seen = self._answered.setdefault(platform, set())
-        if update_id in seen:
+        if message_id in seen:
             return False
-        seen.add(update_id)
-        self._max[platform] = max(self._max.get(platform, update_id), update_id)
+        seen.add(message_id)
+        if isinstance(message_id, int):
+            self._max[platform] = max(self._max.get(platform, message_id), message_id)
         return True
+
+    def _remember_session(self, platform: str, session: Session) -> None:
+        known = self._sessions.get(platform)
+        # The same session seen again (resumed elsewhere) never moves back.
+        seq = max(known["seq"], session["seq"]) if known is not None and known["session_id"] == session["session_id"] else session["seq"]
+        self._sessions[platform] = Session(session_id=session["session_id"], seq=seq, resume_gateway_url=session["resume_gateway_url"])
 
     def _take(self, line: bytes) -> int:
         if not line:
@@ -148,17 +195,19 @@ class TranscriptStore:
                 raise StoreError(f"transcript store {self.path} has schema {schema}; this gateway reads schema {STORE_SCHEMA} only")
             self._saw_header = True
             return 0
-        if (
-            isinstance(value, dict)
-            and isinstance(value.get("platform"), str)
-            and 1 <= len(value["platform"]) <= 64
-            and isinstance(value.get("update_id"), int)
-            and not isinstance(value.get("update_id"), bool)
-            and isinstance(value.get("pid"), int)
-            and isinstance(value.get("text"), str)
-            and isinstance(value.get("at"), int)
-        ):
-            return 1 if self._remember(value["platform"], value["update_id"]) else 0
+        if not isinstance(value, dict) or not _name(value.get("platform")) or not _int(value.get("at")):
+            self._corrupt += 1
+            return 0
+        platform = value["platform"]
+        answer = _int(value.get("pid")) and isinstance(value.get("text"), str)
+        if answer and _int(value.get("update_id")):
+            return 1 if self._remember(platform, value["update_id"]) else 0
+        if answer and _text(value.get("message_id"), 64) and _text(value.get("session_id"), 128) and _int(value.get("seq")) and value["seq"] >= 0:
+            return 1 if self._remember(platform, value["message_id"], (value["session_id"], value["seq"])) else 0
+        ses = value.get("session")
+        if isinstance(ses, dict) and _text(ses.get("session_id"), 128) and _int(ses.get("seq")) and ses["seq"] >= 0 and _text(ses.get("resume_gateway_url"), 512):
+            self._remember_session(platform, Session(session_id=ses["session_id"], seq=ses["seq"], resume_gateway_url=ses["resume_gateway_url"]))
+            return 0
         self._corrupt += 1
         return 0
 
@@ -167,6 +216,18 @@ class TranscriptStore:
         # A log not ending in a newline was torn by a killed writer: the next line must start fresh.
         size = os.fstat(fd).st_size
         return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+
+
+def _int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _text(x: object, max_len: int) -> bool:
+    return isinstance(x, str) and 1 <= len(x) <= max_len
+
+
+def _name(x: object) -> bool:
+    return _text(x, 64)
 
 
 def _create_with_header(directory: str, path: str) -> None:

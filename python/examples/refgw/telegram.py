@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hermes_handoff import ReplyStats, TelegramCursor
 
+from .agent import Agent, AgentReply, OnRecorded
 from .bot_api import BotApi, BotApiError, Reply, Update
 from .store import TranscriptStore
 
@@ -19,17 +20,6 @@ TELEGRAM = "telegram"
 _BACKOFF_MIN_MS = 50
 _BACKOFF_MAX_MS = 2000
 _MAX_TEXT = 4096
-
-
-@dataclass(frozen=True)
-class AgentReply:
-    """What the agent answers; `error` marks a failed run (still answered, counted as an error)."""
-
-    text: str
-    error: bool
-
-
-Agent = Callable[[Update], Awaitable[AgentReply]]
 
 
 @dataclass
@@ -52,9 +42,7 @@ def _now_ms() -> int:
 
 
 class TelegramAdapter:
-    """One bot on one Telegram-like platform. Does nothing until start()."""
-
-    name = TELEGRAM
+    """One bot on one Telegram-like platform, under adapter name `name`. Does nothing until start()."""
 
     def __init__(
         self,
@@ -63,10 +51,12 @@ class TelegramAdapter:
         agent: Agent,
         stats: ReplyStats,
         *,
+        name: str = TELEGRAM,
         poll_timeout_s: float = 25,
         log: Callable[[str], None] = lambda _m: None,
-        on_recorded: Callable[[int], None] = lambda _u: None,
+        on_recorded: OnRecorded = lambda _k: None,
     ) -> None:
+        self.name = name
         self._api = api
         self._store = store
         self._agent = agent
@@ -85,14 +75,14 @@ class TelegramAdapter:
     async def start(self, cursor: TelegramCursor | None) -> int:
         """Polls from `cursor` (None: the store's own position); returns the epoch ms of the first poll."""
         if self._run is not None:
-            raise RuntimeError("telegram adapter: start() while already polling; pause() first")
+            raise RuntimeError(f"{self.name} adapter: start() while already polling; pause() first")
         # The other process may have answered since we last looked. With a handed-over cursor the first poll
         # goes out first and the log is re-read before anything is answered.
         if cursor is None:
             self._store.reload()
         else:
             self._reload_first = True
-        self._offset = cursor["offset"] if cursor is not None else self._store.next_offset(TELEGRAM)
+        self._offset = cursor["offset"] if cursor is not None else self._store.next_offset(self.name)
         first: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def sent(at: int) -> None:
@@ -104,7 +94,7 @@ class TelegramAdapter:
         r.task = asyncio.ensure_future(self._loop(r, sent))
         await asyncio.wait((first, r.task), return_when=asyncio.FIRST_COMPLETED)
         if not first.done():
-            raise RuntimeError("telegram adapter: stopped before its first poll went out")
+            raise RuntimeError(f"{self.name} adapter: stopped before its first poll went out")
         return first.result()
 
     async def pause(self) -> tuple[int, int]:
@@ -161,7 +151,7 @@ class TelegramAdapter:
                 if r.stopping:
                     break
                 backoff = min(_BACKOFF_MAX_MS, max(_BACKOFF_MIN_MS, backoff * 2))
-                self._log(f"telegram: getUpdates failed ({e}); retrying in {backoff} ms")
+                self._log(f"{self.name}: getUpdates failed ({e}); retrying in {backoff} ms")
                 await self._sleep(r, backoff)
                 continue
             finally:
@@ -175,7 +165,7 @@ class TelegramAdapter:
                 await self._answer_batch(r, updates, time.monotonic())
             except (BotApiError, OSError) as e:
                 backoff = min(_BACKOFF_MAX_MS, max(_BACKOFF_MIN_MS, backoff * 2))
-                self._log(f"telegram: answering a batch failed ({e}); polling again from offset {self._offset} in {backoff} ms")
+                self._log(f"{self.name}: answering a batch failed ({e}); polling again from offset {self._offset} in {backoff} ms")
                 await self._sleep(r, backoff)
 
     async def _answer_batch(self, r: _Run, updates: list[Update], received_at: float) -> None:
@@ -185,7 +175,7 @@ class TelegramAdapter:
         answered = False
         try:
             for u in updates:
-                if self._store.has(TELEGRAM, u["update_id"]):
+                if self._store.has(self.name, u["update_id"]):
                     continue  # answered already, by this process or the other
                 answered = True
                 if not await self._answer(r, u, received_at):
@@ -200,8 +190,9 @@ class TelegramAdapter:
         msg = u.get("message")
         if msg is None or "chat" not in msg or "message_id" not in msg:
             return True  # not a message: nothing to answer
+        key = (self.name, u["update_id"])
         try:
-            reply = await self._agent(u)
+            reply = await self._agent(key, msg.get("text", ""))
         except Exception as e:  # noqa: BLE001 - a failed agent run is answered as an error
             reply = AgentReply(f"Sorry, that failed: {e}", True)
         text = (reply.text or "(no answer)")[:_MAX_TEXT]
@@ -216,14 +207,14 @@ class TelegramAdapter:
             except BotApiError as e:
                 if 400 <= e.status < 500 and e.status not in (409, 429):
                     # The platform will never take this reply: record it, or the offset could never move past it.
-                    self._log(f"telegram: sendMessage for update {u['update_id']} refused ({e.description}); not retried")
+                    self._log(f"{self.name}: sendMessage for update {u['update_id']} refused ({e.description}); not retried")
                     error = True
                     break
                 backoff = min(_BACKOFF_MAX_MS, max(_BACKOFF_MIN_MS, backoff * 2))
-                self._log(f"telegram: sendMessage for update {u['update_id']} failed ({e}); retrying in {backoff} ms")
+                self._log(f"{self.name}: sendMessage for update {u['update_id']} failed ({e}); retrying in {backoff} ms")
                 await self._sleep(r, backoff)
-        self._store.record(TELEGRAM, u["update_id"], os.getpid(), text)
-        self._on_recorded(u["update_id"])
+        self._store.record(self.name, u["update_id"], os.getpid(), text)
+        self._on_recorded(key)
         # Reply latency: from the poll that carried the message to the platform accepting the reply.
         self._stats.reply((time.monotonic() - received_at) * 1000, error)
         if r.stopping:
