@@ -120,7 +120,7 @@ test('status: --timeout-seconds is not measured against a bake; the report is pl
   assert.match(json.stderr, /^failed: /m, 'the report goes to stderr with --json');
 
   const md = cli([...args, '--format', 'markdown']);
-  assert.match(md.stdout, /^### ❌ Failed: /);
+  assert.match(md.stdout, /^### ❌ Failed on `lab`\n/);
   assert.match(cli([...args, '--format', 'html']).stderr, /--format: expected text or markdown, got "html"/);
 });
 
