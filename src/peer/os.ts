@@ -52,6 +52,8 @@ export interface PeerOs {
   isAlive(pid: number): boolean;
   /** Sends a signal; ignores a process that is already gone. */
   kill(pid: number, signal: NodeJS.Signals): void;
+  /** This process's resident memory, in bytes (the standby reports it in STANDBY_STATUS). */
+  rss(): number;
   readonly files: PeerFiles;
   readonly net: PeerNet;
 }
@@ -81,6 +83,7 @@ export const realOs: PeerOs = {
       /* already gone */
     }
   },
+  rss: () => process.memoryUsage.rss(),
   files: { ensureToken, readToken, writeVerdict, readVerdict, verdictState },
   net: {
     async listen(socketPath, onConnection, takeover) {

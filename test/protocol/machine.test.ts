@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { initialState, step, view, type BlueEvent, type BlueState } from '../../src/protocol/machine.ts';
 import { encodeFrame, MAX_LINE_BYTES } from '../../src/protocol/framing.ts';
-import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, DEFAULT_OBSERVE_THRESHOLDS, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
 import type { Cursors, Phase } from '../../src/protocol/frames.ts';
 import {
   assertWireSafe,
@@ -50,7 +50,18 @@ function assertEnded(r: ReturnType<typeof go>, verdict: 'failed' | 'rolled-back'
 
 test('a blue that has just started is idle, without a deadline or a handoff', () => {
   const s = initialState(SELF);
-  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { latency_p99_ms: null, replies: 0 }, handoff: null, last_verdict: null, unrecorded: [] });
+  assert.deepEqual(s, {
+    phase: 'idle',
+    deadline: null,
+    self: SELF,
+    baseline: { latency_p99_ms: null, replies: 0 },
+    handoff: null,
+    last_verdict: null,
+    unrecorded: [],
+    window: null,
+    standby: null,
+    reverting: null,
+  });
   const last = reach('complete').s.last_verdict;
   assert.equal(initialState(SELF, last).last_verdict, last);
 });
@@ -67,7 +78,15 @@ test('baseline: set between handoffs only (a refused RESERVE must not move the b
 test('RESERVE when idle: reserved until the claim deadline, RESERVED with the full settings', () => {
   const r = go(initialState(SELF), E.reserve(T0));
   assert.deepEqual(kinds(r.effects), ['emit:phase', 'reply:RESERVED']);
-  assert.deepEqual(frameOf(r.effects, 'reply'), { type: 'RESERVED', handoff_id: ID, expires_at: T0 + 60_000, thresholds: TH, deadlines: DL });
+  assert.deepEqual(frameOf(r.effects, 'reply'), {
+    type: 'RESERVED',
+    handoff_id: ID,
+    expires_at: T0 + 60_000,
+    thresholds: TH,
+    deadlines: DL,
+    observe_ms: 0,
+    observe_thresholds: DEFAULT_OBSERVE_THRESHOLDS,
+  });
   assert.deepEqual(only(r.effects, 'emit').event, { kind: 'phase', handoff_id: ID, phase: 'reserved', at: T0, note: 'release r2, runtime claw' });
   assert.equal(r.state.phase, 'reserved');
   assert.equal(r.state.deadline, T0 + 60_000);
@@ -86,6 +105,8 @@ test('RESERVE when idle: reserved until the claim deadline, RESERVED with the fu
     expires_at: T0 + DEFAULT_DEADLINES.claim_ms,
     thresholds: DEFAULT_THRESHOLDS,
     deadlines: { ...DEFAULT_DEADLINES, ack_ms: 7_000 },
+    observe_ms: 0,
+    observe_thresholds: DEFAULT_OBSERVE_THRESHOLDS,
   });
 });
 
@@ -803,6 +824,7 @@ test('view: STATE during a handoff and after one', () => {
     timeline: fed.handoff!.timeline,
     health: fed.handoff!.health,
     last_verdict: null,
+    standby: null,
   });
   const ended = drive(fed, [E.abort(now + 2000), E.tick(now + 2001, false)]).state;
   const after = view(ended) as Extract<ReturnType<typeof view>, { type: 'STATE' }>;
