@@ -7,6 +7,8 @@ import { shellJoin } from '../../src/host/quote.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { realOs } from '../../src/peer/os.ts';
 import { promote } from '../../src/handoff/promote.ts';
+import { status } from '../../src/handoff/status.ts';
+import type { EngineParams } from '../../src/core/params.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 import { readPidFile, selfCommand, spawnLogged, stopAll } from './processes.ts';
 
@@ -47,6 +49,24 @@ export interface DemoResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The observation window the demo reserves for crash-after-promotion: short, so the reversion shows in seconds. */
+const DEMO_WINDOW_MS = 8_000;
+
+/** Asks the host (mode status) until the promotion's window has an outcome; bounded by the window and a margin. */
+async function untilObserved(p: EngineParams, first: Outcome, io: Parameters<typeof status>[1]): Promise<Outcome> {
+  const by = (first.observation?.until ?? Date.now()) + 20_000;
+  const quiet = { ...io, log: { info: () => {}, warn: () => {} } };
+  let last = first;
+  while (Date.now() < by) {
+    await sleep(250);
+    // The socket is dead for a moment between green's crash and the take-back: ask again.
+    const now = await status({ ...p, mode: 'status', handoffId: first.handoff_id, timeoutMs: 10_000 }, quiet);
+    if (now.verdict === 'reverted' || (now.verdict === 'promoted' && now.observation && now.observation.state !== 'observing')) return now;
+    if (now.verdict === 'promoted') last = now;
+  }
+  return last;
+}
+
 /** Runs a full promotion of the reference gateway on this machine, with `fault` in green; never leaves a process behind. */
 export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; outcome: Outcome }> {
   const dir = mkdtempSync(join(tmpdir(), 'hermes-demo-'));
@@ -68,32 +88,38 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
     o.out(`blue serving (pid ${bluePid}); platform ${platform.url} at ${o.rate} msg/s`);
     await sleep(300);
     platform.resetStats();
-    const outcome = await promote(
-      {
-        mode: 'promote',
-        targetName: 'demo',
-        hermesHome: home,
-        socketPath: null,
-        greenCommand: shellJoin(gw(['--fault', o.fault])),
-        workdir: null,
-        runtime: 'claw',
-        release: 'claw-1',
-        greenEnv: { HERMES_BLUE_FAULT: 'none' },
-        prepareCommand: null,
-        launcher: 'process',
-        systemdUnit: 'hermes-green@',
-        bakeMs: o.bakeMs,
-        timeoutMs: o.initMs + o.bakeMs + 60_000,
-        thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },
-        deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 2_000 },
-      },
-      {
-        host,
-        log: { info: (m) => o.out(`  ${m}`), warn: (m) => o.out(`! ${m}`) },
-        onPhase: () => {},
-        progressEveryMs: 1_000,
-      },
-    );
+    const observeMs = o.fault === 'crash-after-promotion' ? DEMO_WINDOW_MS : 0;
+    const params: EngineParams = {
+      mode: 'promote',
+      targetName: 'demo',
+      hermesHome: home,
+      socketPath: null,
+      greenCommand: shellJoin(gw(['--fault', o.fault])),
+      workdir: null,
+      runtime: 'claw',
+      release: 'claw-1',
+      greenEnv: { HERMES_BLUE_FAULT: 'none' },
+      prepareCommand: null,
+      launcher: 'process',
+      systemdUnit: 'hermes-green@',
+      bakeMs: o.bakeMs,
+      timeoutMs: o.initMs + o.bakeMs + 60_000,
+      thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },
+      deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 5_000, restart_grace_ms: 1_000 },
+      observeMs,
+    };
+    const io = {
+      host,
+      log: { info: (m: string) => o.out(`  ${m}`), warn: (m: string) => o.out(`! ${m}`) },
+      onPhase: () => {},
+      progressEveryMs: 1_000,
+    };
+    let outcome = await promote(params, io);
+    // With a window, the old blue stands by: the demo waits for the window's outcome (a reversion with crash-after-promotion).
+    if (outcome.verdict === 'promoted' && outcome.observation?.state === 'observing') {
+      o.out(`  promoted; the old blue stands by until the window ends (${DEMO_WINDOW_MS / 1000} s)`);
+      outcome = await untilObserved(params, outcome, io);
+    }
     const greenPid = outcome.green_pid;
     if (greenPid) pids.add(greenPid);
     // Let the process that serves now answer everything, then count.

@@ -15,6 +15,7 @@ export const GREEN_FAULTS = [
   'wrong-release',
   'exit-at-start',
   'crash-after-complete',
+  'crash-after-promotion',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -112,6 +113,18 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
     default:
       return {};
   }
+}
+
+/** How long after its promotion a green with the fault crash-after-promotion serves before it dies. */
+export const CRASH_AFTER_PROMOTION_MS = 1_500;
+
+/**
+ * What green does once it owns the socket and blue's promotion is final: with crash-after-promotion it
+ * serves a while, then dies (outside a reply), inside the observation window, so the standby takes back.
+ */
+export function afterPromotion(fault: GreenFault, gate: Pick<ReplyGate, 'whenQuiet'> = now): (() => void) | undefined {
+  if (fault !== 'crash-after-promotion') return undefined;
+  return () => void setTimeout(() => gate.whenQuiet(crash), CRASH_AFTER_PROMOTION_MS);
 }
 
 /** The phase hook that makes blue `fault` happen. */

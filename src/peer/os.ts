@@ -54,6 +54,8 @@ export interface PeerOs {
   kill(pid: number, signal: NodeJS.Signals): void;
   /** This process's resident memory, in bytes (the standby reports it in STANDBY_STATUS). */
   rss(): number;
+  /** Keeps the process alive until the returned function is called (the standby holds no listener that would). */
+  hold(): Cancel;
   readonly files: PeerFiles;
   readonly net: PeerNet;
 }
@@ -84,6 +86,10 @@ export const realOs: PeerOs = {
     }
   },
   rss: () => process.memoryUsage.rss(),
+  hold(): Cancel {
+    const t = setInterval(() => {}, 1 << 30);
+    return () => clearInterval(t);
+  },
   files: { ensureToken, readToken, writeVerdict, readVerdict, verdictState },
   net: {
     async listen(socketPath, onConnection, takeover) {

@@ -182,11 +182,14 @@ export function runStandby(setup: StandbySetup, deps: StandbyDeps): StandbyHandl
     dispatch({ type: 'tick', now: os.now(), green_alive: alive, rss_bytes: os.rss() });
   };
 
+  // Nothing else keeps this process alive while it stands by: its listener is closed, its timers do not.
+  const release = os.hold();
   const stop = () => {
     if (stopped) return;
     stopped = true;
     cancelTick();
     closeCurrent();
+    release();
   };
 
   const start = standbyStart(setup, os.now());

@@ -184,6 +184,7 @@ export class FakeWorld {
       after: (ms, fn) => this.after(pid, ms, fn),
       isAlive: (p) => this.isAlive(p),
       rss: () => this.rssBytes.get(pid) ?? 40 * 1024 * 1024,
+      hold: () => () => {},
       kill: (p, signal) => {
         this.signals.push({ pid: p, signal });
         const mode = this.alive.get(p);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startBlue, type BlueHandle } from '../../src/peer/blue.ts';
 import { runGreen, type GreenResult } from '../../src/peer/green.ts';
 import { sleep } from '../../src/peer/os.ts';
-import { startupRole } from '../../src/peer/role.ts';
+import { startupRole, stillPromoted } from '../../src/peer/role.ts';
 import type { Cursors, VerdictRecord } from '../../src/protocol/frames.ts';
 import { FakeAdapters, Pollers } from './fake-adapters.ts';
 import { FakeWorld } from './fake-os.ts';
@@ -119,7 +119,7 @@ export async function restartGreen(x: Window, pid: number): Promise<Serving | nu
     return null;
   }
   // Bound: the verdict is read once more before polling; a take-back decided meanwhile wins.
-  if (startupRole(x.world.os(pid), HOME, ID).role !== 'restarted') {
+  if (!stillPromoted(x.world.os(pid), HOME, ID)) {
     await s.blue.close();
     x.world.crash(pid);
     return null;
