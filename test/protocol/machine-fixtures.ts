@@ -72,6 +72,8 @@ export function framesOf(fx: BlueEffect): Outgoing[] {
     case 'reply':
     case 'reply_close':
     case 'to_green':
+    case 'to_standby':
+    case 'end_standby':
       return [fx.frame];
     case 'emit':
       return [{ type: 'EVENT', event: fx.event }];
@@ -139,6 +141,7 @@ export function kinds(effects: BlueEffect[]): string[] {
       case 'reply':
       case 'reply_close':
       case 'to_green':
+      case 'to_standby':
         return `${fx.kind}:${fx.frame.type === 'ERROR' ? `ERROR ${fx.frame.code}` : fx.frame.type}`;
       case 'emit':
         return `emit:${fx.event.kind}`;

@@ -881,7 +881,7 @@ test('reasons from peers longer than a frame allows are clipped, never sent inva
 
 type Spec =
   | { k: 'next'; dt: number; ok: boolean }
-  | { k: 'reserve'; dt: number; id: string; bake: number; dl: Partial<typeof DL>; th: Partial<typeof TH> }
+  | { k: 'reserve'; dt: number; id: string; bake: number; dl: Partial<typeof DL>; th: Partial<typeof TH>; observe: number }
   | { k: 'hello'; dt: number; right: boolean; pid: number }
   | { k: 'ack'; dt: number; right: boolean; release: boolean; runtime: boolean; pid: number }
   | { k: 'drained'; dt: number }
@@ -915,6 +915,7 @@ function specsWith(wild: boolean): fc.Arbitrary<Spec> {
         dt,
         id: fc.constantFrom('h1', 'h2', 'a'.repeat(64)),
         bake: fc.integer({ min: 0, max: 30_000 }),
+        observe: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })),
         dl: fc.record(
           {
             claim_ms: fc.integer({ min: 1, max: 20_000 }),
@@ -986,7 +987,7 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
           return spec.ok ? E.stopped(now, tg(1), id(true)) : E.tick(now, false);
       }
     case 'reserve':
-      return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th });
+      return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th, observe_ms: spec.observe });
     case 'hello':
       return E.hello(now, id(spec.right), spec.pid);
     case 'ack':
@@ -1070,9 +1071,17 @@ test('property: random events never throw, keep deadlines consistent, resume at 
             assert.equal(fx.pid, before.handoff?.green_pid, 'the pid stopped is green');
             t!.stopped = true;
           }
-          if (fx.kind === 'exit') {
-            assert.ok(ev.type === 'takeover_checked' && ev.server_pid === before.handoff?.green_pid, 'exit only once the socket answers from green');
+          if (fx.kind === 'exit' || fx.kind === 'stand_by') {
+            assert.ok(ev.type === 'takeover_checked' && ev.server_pid === before.handoff?.green_pid, 'exit or stand by only once the socket answers from green');
             assert.ok(before.phase === 'complete' && s.phase === 'complete');
+            // A window was reserved exactly when blue stands by, and the promoted record says until when.
+            const h = before.handoff!;
+            assert.equal(fx.kind === 'stand_by', h.observe_ms > 0);
+            if (fx.kind === 'stand_by') {
+              assert.equal(fx.setup.until, h.pending!.decided_at + h.observe_ms);
+              assert.deepEqual(fx.setup.record, s.last_verdict);
+              assert.equal(fx.setup.green_pid, h.green_pid);
+            }
             t!.exited = true;
           }
         }
