@@ -16,6 +16,7 @@ export const GREEN_FAULTS = [
   'exit-at-start',
   'crash-after-complete',
   'crash-after-promotion',
+  'error-burst-after-promotion',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -115,16 +116,18 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
   }
 }
 
-/** How long after its promotion a green with the fault crash-after-promotion serves before it dies. */
-export const CRASH_AFTER_PROMOTION_MS = 1_500;
+/** How long after its promotion a green with a fault *-after-promotion serves well before the fault. */
+export const AFTER_PROMOTION_MS = 1_500;
 
 /**
- * What green does once it owns the socket and blue's promotion is final: with crash-after-promotion it
- * serves a while, then dies (outside a reply), inside the observation window, so the standby takes back.
+ * What green does once it owns the socket and its promotion is final, inside the observation window:
+ * crash-after-promotion dies (outside a reply), error-burst-after-promotion answers every message with
+ * an error from then on; either way the standby takes back.
  */
-export function afterPromotion(fault: GreenFault, gate: Pick<ReplyGate, 'whenQuiet'> = now): (() => void) | undefined {
-  if (fault !== 'crash-after-promotion') return undefined;
-  return () => void setTimeout(() => gate.whenQuiet(crash), CRASH_AFTER_PROMOTION_MS);
+export function afterPromotion(fault: GreenFault, errors: { on: boolean }, gate: Pick<ReplyGate, 'whenQuiet'> = now): (() => void) | undefined {
+  if (fault === 'crash-after-promotion') return () => void setTimeout(() => gate.whenQuiet(crash), AFTER_PROMOTION_MS);
+  if (fault === 'error-burst-after-promotion') return () => void setTimeout(() => (errors.on = true), AFTER_PROMOTION_MS);
+  return undefined;
 }
 
 /** The phase hook that makes blue `fault` happen. */

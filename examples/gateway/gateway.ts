@@ -196,7 +196,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   log(`promoted (${result.how}): ${result.verdict.reason}`);
   await serve(result.verdict, true);
   result.confirm();
-  afterPromotion(fault, replies)?.();
+  afterPromotion(fault, errors, replies)?.();
   return exited;
 }
 
