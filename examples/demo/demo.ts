@@ -115,6 +115,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
       progressEveryMs: 1_000,
     };
     let outcome = await promote(params, io);
+    const promoteMs = outcome.duration_ms;
     // With a window, the old blue stands by: the demo waits for the window's outcome (a reversion with crash-after-promotion).
     if (outcome.verdict === 'promoted' && outcome.observation?.state === 'observing') {
       o.out(`  promoted; the old blue stands by until the window ends (${DEMO_WINDOW_MS / 1000} s)`);
@@ -150,7 +151,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
       max_gap_ms: stats.max_gap_ms,
       init_ms: o.initMs,
       bake_ms: o.bakeMs,
-      duration_ms: outcome.duration_ms,
+      duration_ms: promoteMs,
       produced: stats.produced,
       replied: stats.replied,
       lost: stats.lost,

@@ -25,6 +25,7 @@ export interface StandbyDeps {
   leave(outcome: Observation['outcome']): void;
 }
 
+/** The running standby, as its process holds it. */
 export interface StandbyHandle {
   /** The machine's current state (read-only snapshot). */
   state(): StandbyState;

@@ -39,6 +39,7 @@ export interface StandbySetup {
  */
 export type StandbyPhase = 'attaching' | 'observing' | 'waiting' | 'stopping' | 'served' | 'ended';
 
+/** Everything the standby knows, between two steps. */
 export interface StandbyState {
   phase: StandbyPhase;
   /** When the current phase times out (epoch ms): the end of the start's attach, of the window, of the restart grace, of the stop; null once over. */
@@ -105,6 +106,7 @@ export type StandbyEffect =
   /** The window ended without a take-back: the process leaves. */
   | { kind: 'exit'; outcome: Observation['outcome'] };
 
+/** One step's result: the next state and what the loop must do, in order. */
 export interface StandbyStep {
   state: StandbyState;
   effects: StandbyEffect[];
