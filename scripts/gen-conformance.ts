@@ -6,15 +6,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DEADLINES } from '../src/protocol/deadlines.ts';
-import type { Cursors, HealthSample } from '../src/protocol/frames.ts';
+import { DEFAULT_OBSERVE_THRESHOLDS } from '../src/protocol/deadlines.ts';
+import type { Cursors, HealthSample, VerdictRecord } from '../src/protocol/frames.ts';
 import { initialState, step, type BlueEvent, type BlueSelf } from '../src/protocol/machine.ts';
+import { standbyStart, standbyStep, type StandbyEvent, type StandbySetup } from '../src/protocol/standby.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SELF: BlueSelf = { pid: 100, release: 'r1', runtime: 'legacy', store_path: '/srv/hermes/store/transcript.log', store_schema: 1 };
 const ID = 'h1';
 const GREEN = 200;
 const T0 = 1_800_000_000_000;
-const DL = { ...DEFAULT_DEADLINES, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, rollback_grace_ms: 5_000, takeover_ms: 4_000 };
+const DL = { ...DEFAULT_DEADLINES, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, rollback_grace_ms: 5_000, takeover_ms: 4_000, restart_grace_ms: 5_000 };
 const tg = (offset: number): Cursors => ({ telegram: { kind: 'telegram', offset } });
 const TG_DC: Cursors = { ...tg(1042), discord: { kind: 'discord', session_id: '9f1c2ab7e04d', seq: 4211, resume_gateway_url: 'wss://gateway-us-east1-b.discord.gg' } };
 
@@ -75,8 +77,34 @@ interface Scenario {
   name: string;
   why: string;
   events: BlueEvent[];
-  last_verdict?: null;
+  last_verdict?: VerdictRecord | null;
 }
+
+const H = 3_600_000;
+/** What a promoted green's listener starts with: its promotion, under observation for 24 h. */
+const PROMOTED: VerdictRecord = {
+  v: 1,
+  handoff_id: ID,
+  verdict: 'promoted',
+  reason: 'bake of 3 s passed: 3 heartbeats, 30 messages, error rate 0%, worst p99 6 ms',
+  release: 'r1',
+  runtime: 'legacy',
+  blue_pid: 90,
+  green_pid: SELF.pid,
+  decided_by: 'blue',
+  decided_at: T0,
+  dark_window_ms: 19,
+  timeline: [{ phase: 'complete', at: T0, note: 'promoted: bake of 3 s passed: 3 heartbeats, 30 messages, error rate 0%, worst p99 6 ms' }],
+  health: [],
+  observation: { until: T0 + 24 * H, ended_at: null, outcome: 'observing' },
+};
+type LEv<T extends BlueEvent['type']> = Extract<BlueEvent, { type: T }>;
+const L = {
+  hello: (t: number, pid = 90, handoff_id = ID): LEv<'standby_hello'> => ({ type: 'standby_hello', now: at(t), handoff_id, pid }),
+  status: (t: number, rss_bytes: number): LEv<'standby_status'> => ({ type: 'standby_status', now: at(t), frame: { v: 1, type: 'STANDBY_STATUS', rss_bytes, until: T0 + 24 * H } }),
+  rollback: (t: number, reason: string): LEv<'standby_rollback'> => ({ type: 'standby_rollback', now: at(t), frame: { v: 1, type: 'HANDOFF_ROLLBACK', handoff_id: ID, reason } }),
+  closed: (t: number, alive: boolean, pid = 90): LEv<'standby_closed'> => ({ type: 'standby_closed', now: at(t), pid, standby_alive: alive }),
+};
 
 const FILES: Record<string, { about: string; scenarios: Scenario[] }> = {
   'blue-promotion.json': {
@@ -219,6 +247,40 @@ const FILES: Record<string, { about: string; scenarios: Scenario[] }> = {
       },
     ],
   },
+  'blue-window.json': {
+    about: 'The observation window in blue\'s machine: the old blue stands by after the promotion; a promoted green (the listener) and its standby.',
+    scenarios: [
+      {
+        name: 'a promotion with a 24 h observation window: blue stands by instead of leaving',
+        why: 'sections 14 and 14.1: the record carries observation {until, ended_at: null, outcome: observing}; stand_by carries what the standby needs',
+        events: [E.baseline(0, 41, 120), E.reserve(0, { observe_ms: 24 * H, observe_thresholds: { consecutive: 5 } }), E.hello(1_000), E.ack(2_500), E.drained(2_510, tg(72), 2_505), E.confirm(2_530, 2_524), ...beats(), E.recorded(5_530), E.complete(5_540), E.checked(5_545, GREEN)],
+      },
+      {
+        name: 'a standby attaches to the promoted green, reports its memory, and a new RESERVE supersedes it',
+        why: 'section 14.1: STANDBY_WELCOME, STATE.standby, STANDBY_END before RESERVED; the RESERVE is taken again once the standby is gone',
+        last_verdict: PROMOTED,
+        events: [L.hello(1_000), L.status(2_000, 41_943_040), L.hello(2_500, 91), E.reserve(3_000, { handoff_id: 'h2' }), E.reserve(3_001, { handoff_id: 'h3' }), L.closed(3_200, false), E.reserve(3_200, { handoff_id: 'h2' })],
+      },
+      {
+        name: 'the standby takes back: the listener stops serving',
+        why: 'section 14.1: HANDOFF_ROLLBACK on the standby connection; the standby writes the reversion',
+        last_verdict: PROMOTED,
+        events: [L.hello(1_000), L.rollback(3_600_000, 'green (pid 100): error rate 50% > 20% in 10 consecutive samples, 1 h after promotion; blue resumed from its cursors'), E.reserve(3_600_001, { handoff_id: 'h2' }), L.closed(3_600_100, false)],
+      },
+      {
+        name: 'the standby dies inside the window: green serves on and records standby-lost',
+        why: 'section 14.1: losing the standby changes nothing for green',
+        last_verdict: PROMOTED,
+        events: [L.hello(1_000), L.closed(2 * H, true), L.hello(2 * H + 500), L.closed(3 * H, false), E.recorded(3 * H), L.hello(3 * H + 10)],
+      },
+      {
+        name: 'standby HELLOs refused: another handoff, the window over',
+        why: 'section 6.1',
+        last_verdict: PROMOTED,
+        events: [L.hello(1_000, 90, 'h0'), L.hello(24 * H), E.reserve(24 * H + 1, { handoff_id: 'h2' }), L.hello(24 * H + 2)],
+      },
+    ],
+  },
   'blue-rollback.json': {
     about: 'Rollbacks after the handover: blue resumes from the latest cursors it knows.',
     scenarios: [
@@ -290,11 +352,83 @@ function transcript(sc: Scenario) {
   return { name: sc.name, why: sc.why, self: SELF, last_verdict: sc.last_verdict ?? null, steps };
 }
 
+// --- the standby's machine (src/protocol/standby.ts)
+
+const SETUP: StandbySetup = {
+  pid: 90,
+  handoff_id: ID,
+  green_pid: GREEN,
+  release: 'r2',
+  record: { ...PROMOTED, release: 'r2', runtime: 'claw', blue_pid: 90, green_pid: GREEN },
+  until: T0 + 24 * H,
+  thresholds: DEFAULT_OBSERVE_THRESHOLDS,
+  baseline: { latency_p99_ms: 41, replies: 120 },
+  rollback_grace_ms: 5_000,
+  restart_grace_ms: 5_000,
+  cursors: tg(102),
+};
+type SEv<T extends StandbyEvent['type']> = Extract<StandbyEvent, { type: T }>;
+const S = {
+  welcome: (t: number, server_pid = GREEN, release = 'r2'): SEv<'welcome'> => ({
+    type: 'welcome',
+    now: at(t),
+    frame: { v: 1, type: 'STANDBY_WELCOME', handoff_id: ID, server_pid, release, runtime: 'claw', until: T0 + 24 * H, heartbeat_ms: 1_000 },
+  }),
+  refused: (t: number, why: string, answered: boolean): SEv<'refused'> => ({ type: 'refused', now: at(t), why, answered }),
+  closed: (t: number): SEv<'closed'> => ({ type: 'closed', now: at(t) }),
+  health: (t: number, seq: number, s: Partial<HealthSample> = {}, cursors: Cursors = tg(102 + seq)): SEv<'health'> => ({
+    type: 'health',
+    now: at(t),
+    frame: { v: 1, type: 'HEALTH', handoff_id: ID, sample: { seq, at: at(t), handled: 10, errors: 0, latency_p50_ms: 2.5, latency_p99_ms: 6, ...s }, cursors },
+  }),
+  end: (t: number, reason: string): SEv<'end'> => ({ type: 'end', now: at(t), frame: { v: 1, type: 'STANDBY_END', handoff_id: ID, reason } }),
+  stopped: (t: number, cursors: Cursors): SEv<'stopped'> => ({ type: 'stopped', now: at(t), frame: { v: 1, type: 'HANDOFF_STOPPED', handoff_id: ID, cursors } }),
+  tick: (t: number, alive = true, rss = 31_457_280): SEv<'tick'> => ({ type: 'tick', now: at(t), green_alive: alive, rss_bytes: rss }),
+};
+const watch = (): StandbyEvent[] => [S.welcome(10), S.tick(20), S.health(1_000, 1)];
+/** Ten samples with half their answers errors, a second apart from `t`. */
+const burst = (t: number): StandbyEvent[] => Array.from({ length: 10 }, (_, i) => S.health(t + i * 1_000, 100 + i, { errors: 5 }));
+
+interface StandbyScenario {
+  name: string;
+  why: string;
+  events: StandbyEvent[];
+}
+const STANDBY: { about: string; scenarios: StandbyScenario[] } = {
+  about: "The standby's machine: events in, effects out, from the start of the observation window (standbyStart at start_at).",
+  scenarios: [
+    { name: 'the window passes', why: 'section 14.1: observation passed, the promotion stands, the standby leaves', events: [...watch(), S.tick(10_020), S.health(24 * H - 500, 2), S.tick(24 * H)] },
+    { name: 'green fails its health an hour in: HANDOFF_ROLLBACK, green stops and hands its cursors back', why: 'section 14.1: the reversion is written before green is told', events: [...watch(), ...burst(H), S.health(H + 10_500, 120, { errors: 5 }, tg(140)), S.stopped(H + 11_000, tg(141))] },
+    { name: 'green hangs: killed after the grace', why: 'section 14.1: heartbeat age, then SIGKILL at rollback_grace_ms', events: [...watch(), S.tick(31_001), S.tick(36_000), S.tick(36_001)] },
+    { name: "green's pid goes and no restart comes within the grace", why: 'section 14.1: one last look at the socket after the reversion is written', events: [...watch(), S.tick(3 * H + 12 * 60_000, false), S.tick(3 * H + 12 * 60_000 + 200), S.refused(3 * H + 12 * 60_000 + 201, 'cannot connect: ECONNREFUSED', false), S.tick(3 * H + 12 * 60_000 + 5_000), S.refused(3 * H + 12 * 60_000 + 5_001, 'cannot connect: ECONNREFUSED', false)] },
+    { name: "green's supervisor restarts it inside the grace: the standby observes the new process", why: 'section 8.3 and 14.1', events: [...watch(), S.tick(H, false), S.tick(H + 200), S.welcome(H + 2_000, 4301), S.tick(H + 2_100), S.health(H + 3_000, 1)] },
+    { name: 'a restart binds just after the decision: found by the last look and stopped', why: 'section 14.1', events: [...watch(), S.tick(H, false), S.tick(H + 5_000), S.welcome(H + 5_010, 4302), S.stopped(H + 5_100, tg(150))] },
+    { name: 'superseded by a new handoff', why: 'section 14.1: STANDBY_END', events: [...watch(), S.end(2 * H, 'superseded by handoff h2')] },
+    { name: 'green never accepts the standby', why: 'section 14.1: the window is given up as standby-lost; green is left alone', events: [S.refused(5, 'unknown_handoff: no observation window is open for handoff h1', true), S.tick(205), S.refused(210, 'unknown_handoff: no observation window is open for handoff h1', true), S.tick(5_000)] },
+    { name: 'the connection drops and green refuses the standby when it attaches again', why: 'section 14.1', events: [...watch(), S.closed(2_000), S.tick(2_200), S.refused(2_210, 'busy: handoff h2 is reserved; no observation window is open', true)] },
+  ],
+};
+
+function standbyTranscript(sc: StandbyScenario) {
+  const start = standbyStart(SETUP, T0);
+  let s = start.state;
+  const steps = sc.events.map((event) => {
+    const r = standbyStep(s, event);
+    s = r.state;
+    return { event, effects: r.effects, phase: s.phase, deadline: s.deadline };
+  });
+  return { name: sc.name, why: sc.why, setup: SETUP, start_at: T0, start: { effects: start.effects, phase: start.state.phase, deadline: start.state.deadline }, steps };
+}
+
 const check = process.argv.includes('--check');
 let stale = 0;
-for (const [file, f] of Object.entries(FILES)) {
+const outputs: [string, unknown][] = [
+  ...Object.entries(FILES).map(([file, f]): [string, unknown] => [file, { about: f.about, transcripts: f.scenarios.map(transcript) }]),
+  ['standby.json', { about: STANDBY.about, transcripts: STANDBY.scenarios.map(standbyTranscript) }],
+];
+for (const [file, content] of outputs) {
   const path = join(ROOT, 'conformance', file);
-  const text = JSON.stringify({ about: f.about, transcripts: f.scenarios.map(transcript) }, null, 1) + '\n';
+  const text = JSON.stringify(content, null, 1) + '\n';
   let old = '';
   try {
     old = readFileSync(path, 'utf8');

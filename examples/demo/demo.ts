@@ -7,6 +7,8 @@ import { shellJoin } from '../../src/host/quote.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { realOs } from '../../src/peer/os.ts';
 import { promote } from '../../src/handoff/promote.ts';
+import { status } from '../../src/handoff/status.ts';
+import type { EngineParams } from '../../src/core/params.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 import { DemoHost, DemoResources, readPidFile, selfCommand, spawnGroupLeader } from './processes.ts';
 
@@ -53,6 +55,24 @@ export interface DemoResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The observation window the demo reserves for crash-after-promotion: short, so the reversion shows in seconds. */
+const DEMO_WINDOW_MS = 8_000;
+
+/** Asks the host (mode status) until the promotion's window has an outcome; bounded by the window and a margin. */
+async function untilObserved(p: EngineParams, first: Outcome, io: Parameters<typeof status>[1]): Promise<Outcome> {
+  const by = (first.observation?.until ?? Date.now()) + 20_000;
+  const quiet = { ...io, log: { info: () => {}, warn: () => {} } };
+  let last = first;
+  while (Date.now() < by) {
+    await sleep(250);
+    // The socket is dead for a moment between green's crash and the take-back: ask again.
+    const now = await status({ ...p, mode: 'status', handoffId: first.handoff_id, timeoutMs: 10_000 }, quiet);
+    if (now.verdict === 'reverted' || (now.verdict === 'promoted' && now.observation && now.observation.state !== 'observing')) return now;
+    if (now.verdict === 'promoted') last = now;
+  }
+  return last;
+}
+
 /**
  * Runs a full promotion of the reference gateway on this machine, with `fault` in green. Whatever it
  * started is stopped and its temp dir removed when it returns or throws, or earlier through
@@ -85,37 +105,45 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
     o.out(`blue serving (pid ${bluePid}); platform ${platform.url} at ${o.rate} msg/s; HERMES_HOME ${home}`);
     await sleep(300);
     platform.resetStats();
+    const observeMs = o.fault === 'crash-after-promotion' ? DEMO_WINDOW_MS : 0;
+    const params: EngineParams = {
+      mode: 'promote',
+      targetName: 'demo',
+      hermesHome: home,
+      socketPath: null,
+      greenCommand: shellJoin(gw(['--fault', o.fault])),
+      workdir: null,
+      runtime: 'claw',
+      release: 'claw-1',
+      greenEnv: { HERMES_BLUE_FAULT: 'none' },
+      prepareCommand: null,
+      launcher: 'process',
+      systemdUnit: 'hermes-green@',
+      bakeMs: o.bakeMs,
+      timeoutMs: o.initMs + o.bakeMs + 60_000,
+      thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },
+      deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 5_000, restart_grace_ms: 1_000 },
+      observeMs,
+    };
     // The platform's switch gap when the bake starts is the handover's alone; a rollback later may add a longer one.
     let handoverGap: number | null = null;
-    const outcome = await promote(
-      {
-        mode: 'promote',
-        targetName: 'demo',
-        hermesHome: home,
-        socketPath: null,
-        greenCommand: shellJoin(gw(['--fault', o.fault])),
-        workdir: null,
-        runtime: 'claw',
-        release: 'claw-1',
-        greenEnv: { HERMES_BLUE_FAULT: 'none' },
-        prepareCommand: null,
-        launcher: 'process',
-        systemdUnit: 'hermes-green@',
-        bakeMs: o.bakeMs,
-        timeoutMs: o.initMs + o.bakeMs + 60_000,
-        thresholds: { max_heartbeat_age_ms: 1_500, consecutive: 3 },
-        deadlines: { heartbeat_ms: 200, ack_ms: o.initMs + 20_000, drain_ms: 5_000, confirm_ms: 5_000, rollback_grace_ms: 5_000 },
+    const io = {
+      host,
+      log: { info: (m: string) => o.out(`  ${m}`), warn: (m: string) => o.out(`! ${m}`) },
+      onPhase: (phase: string) => {
+        if (phase === 'baking' && handoverGap === null) handoverGap = platform.stats().switch_gap_ms;
       },
-      {
-        host,
-        log: { info: (m) => o.out(`  ${m}`), warn: (m) => o.out(`! ${m}`) },
-        onPhase: (phase) => {
-          if (phase === 'baking' && handoverGap === null) handoverGap = platform.stats().switch_gap_ms;
-        },
-        progressEveryMs: 1_000,
-      },
-    );
+      progressEveryMs: 1_000,
+    };
+    let outcome = await promote(params, io);
     res.guard();
+    const promoteMs = outcome.duration_ms;
+    // With a window, the old blue stands by: the demo waits for the window's outcome (a reversion with crash-after-promotion).
+    if (outcome.verdict === 'promoted' && outcome.observation?.state === 'observing') {
+      o.out(`  promoted; the old blue stands by until the window ends (${DEMO_WINDOW_MS / 1000} s)`);
+      outcome = await untilObserved(params, outcome, io);
+      res.guard();
+    }
     const greenPid = outcome.green_pid;
     // Let the process that serves now answer everything, then count.
     platform.setRate(0);
@@ -142,7 +170,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
       max_gap_ms: stats.max_gap_ms,
       init_ms: o.initMs,
       bake_ms: o.bakeMs,
-      duration_ms: outcome.duration_ms,
+      duration_ms: promoteMs,
       produced: stats.produced,
       replied: stats.replied,
       lost: stats.lost,

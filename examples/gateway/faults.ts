@@ -15,6 +15,8 @@ export const GREEN_FAULTS = [
   'wrong-release',
   'exit-at-start',
   'crash-after-complete',
+  'crash-after-promotion',
+  'error-burst-after-promotion',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -112,6 +114,20 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
     default:
       return {};
   }
+}
+
+/** How long after its promotion a green with a fault *-after-promotion serves well before the fault. */
+export const AFTER_PROMOTION_MS = 1_500;
+
+/**
+ * What green does once it owns the socket and its promotion is final, inside the observation window:
+ * crash-after-promotion dies (outside a reply), error-burst-after-promotion answers every message with
+ * an error from then on; either way the standby takes back.
+ */
+export function afterPromotion(fault: GreenFault, errors: { on: boolean }, gate: Pick<ReplyGate, 'whenQuiet'> = now): (() => void) | undefined {
+  if (fault === 'crash-after-promotion') return () => void setTimeout(() => gate.whenQuiet(crash), AFTER_PROMOTION_MS);
+  if (fault === 'error-burst-after-promotion') return () => void setTimeout(() => (errors.on = true), AFTER_PROMOTION_MS);
+  return undefined;
 }
 
 /** The phase hook that makes blue `fault` happen. */

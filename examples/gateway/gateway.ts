@@ -9,11 +9,12 @@ import { readVerdict, writeFileAtomic } from '../../src/peer/files.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { peerEnv } from '../../src/peer/env.ts';
 import { realOs } from '../../src/peer/os.ts';
-import { startupRole } from '../../src/peer/role.ts';
+import { startupRole, stillPromoted } from '../../src/peer/role.ts';
 import type { VerdictRecord } from '../../src/protocol/frames.ts';
 import { openStore, STORE_SCHEMA } from './store.ts';
 import { createTelegramAdapter } from './telegram-adapter.ts';
-import { BLUE_FAULTS, GREEN_FAULTS, blueOnPhase, greenHooks, replyGate, type BlueFault, type GreenFault } from './faults.ts';
+import { BLUE_FAULTS, GREEN_FAULTS, afterPromotion, blueOnPhase, greenHooks, replyGate, type BlueFault, type GreenFault } from './faults.ts';
+import { releasableStore, withStandbyRelease } from './standby-release.ts';
 
 /** The reference gateway's command line. */
 export const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
@@ -67,7 +68,9 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   for (const d of ['run', 'logs', 'store']) mkdirSync(join(home, d), { recursive: true, mode: 0o700 });
   const pidFile = join(home, 'gateway.pid');
   const replies = replyGate();
-  const store = replies.wrap(openStore(home));
+  // Releasable: a blue that stands by after a promotion closes it, and opens it again if it takes back.
+  const storeHandle = releasableStore(() => openStore(home));
+  const store = replies.wrap(storeHandle);
   const errors = { on: false };
   const adapters = createTelegramAdapter({
     baseUrl: platform,
@@ -95,7 +98,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
       release,
       runtime,
       store: { path: store.path, schema: STORE_SCHEMA },
-      adapters,
+      adapters: withStandbyRelease(adapters, storeHandle),
       takeover,
       lastVerdict,
       log,
@@ -104,6 +107,12 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
       onReclaim: () => writeFileAtomic(pidFile, `${process.pid}\n`, 0o644),
       onComplete: () => {
         log('handoff complete: green serves; exiting');
+        store.close();
+        finished(0);
+      },
+      // This process's standby took its promotion back: it handed its cursors back and stopped.
+      onTakenBack: (reason) => {
+        log(`the standby took the promotion back (${reason}); exiting`);
         store.close();
         finished(0);
       },
@@ -156,6 +165,13 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
       store.close();
       return 0;
     }
+    // The standby may have taken the promotion back while this process started: it polls only if not.
+    if (!stillPromoted(realOs, home, handoffId!)) {
+      log(`handoff ${handoffId} is no longer promoted; not serving`);
+      await (blue as BlueHandle | null)?.close();
+      store.close();
+      return 0;
+    }
     await adapters.start(null);
     return exited;
   }
@@ -181,6 +197,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   log(`promoted (${result.how}): ${result.verdict.reason}`);
   await serve(result.verdict, true);
   result.confirm();
+  afterPromotion(fault, errors, replies)?.();
   return exited;
 }
 

@@ -110,6 +110,7 @@ const HELP_GROUPS: Array<[title: string, lines: HelpLine[]]> = [
     'Bake and deadlines',
     [
       ['--bake-seconds S'],
+      ['--observe-seconds S', '0: no observation window'],
       ['--timeout-seconds S'],
       ['--max-error-rate R|P%'],
       ['--max-latency-factor F'],

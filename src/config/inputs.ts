@@ -34,6 +34,7 @@ export const INPUT_NAMES = [
   'systemd-unit',
   // bake and deadlines
   'bake-seconds',
+  'observe-seconds',
   'max-error-rate',
   'max-latency-factor',
   'latency-floor-ms',
@@ -120,6 +121,7 @@ export const INPUT_DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   launcher: 'process',
   'systemd-unit': 'hermes-green@',
   'bake-seconds': '300',
+  'observe-seconds': '86400',
   ...Object.fromEntries(Object.entries(PROTOCOL_INPUTS).map(([name, p]) => [name, protocolDefault(p)])),
   'timeout-seconds': '900',
   'target-name': 'production',

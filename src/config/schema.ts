@@ -69,6 +69,7 @@ const Inputs = z.object({
   launcher: field('launcher', oneOf(Launcher.options)),
   'systemd-unit': field('systemd-unit', matching(/^[A-Za-z0-9:_.-]+@$/, 'a unit name prefix ending in "@", like hermes-green@')),
   'bake-seconds': field('bake-seconds', seconds0),
+  'observe-seconds': field('observe-seconds', seconds0),
   'max-error-rate': field('max-error-rate', rate),
   'max-latency-factor': field('max-latency-factor', number(1, 1000)),
   'latency-floor-ms': field('latency-floor-ms', number(0, 3_600_000, ' of milliseconds')),
@@ -263,6 +264,7 @@ function toSettings(v: Inputs): z.input<typeof SettingsShape> {
     },
     bake: {
       bakeMs: v['bake-seconds'],
+      observeMs: v['observe-seconds'],
       timeoutMs: v['timeout-seconds'],
       thresholds: protocolValues(v, 'thresholds'),
       deadlines: protocolValues(v, 'deadlines'),

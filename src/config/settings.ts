@@ -35,6 +35,8 @@ export const SettingsShape = z.object({
   gateway: GatewayParams,
   bake: z.object({
     bakeMs: z.number().int().nonnegative(),
+    /** The observation window after a promotion (0: none). */
+    observeMs: z.number().int().nonnegative(),
     /** The action's own deadline. */
     timeoutMs: z.number().int().positive(),
     /** Every threshold: from its input, else the protocol's default. */

@@ -84,7 +84,7 @@ export const RELEASE = 'conformance-r2';
 export const RUNTIME = 'conformance';
 export const BAKE_MS = 400;
 /** Short deadlines, so every case decides within seconds. */
-export const DEADLINES: Deadlines = { hello_ms: 5_000, claim_ms: 5_000, ack_ms: 3_000, drain_ms: 3_000, confirm_ms: 3_000, heartbeat_ms: 100, rollback_grace_ms: 3_000, takeover_ms: 1_500 };
+export const DEADLINES: Deadlines = { hello_ms: 5_000, claim_ms: 5_000, ack_ms: 3_000, drain_ms: 3_000, confirm_ms: 3_000, heartbeat_ms: 100, rollback_grace_ms: 3_000, takeover_ms: 1_500, restart_grace_ms: 1_000 };
 /** Latency is not what these cases judge: a floor no reply reaches. */
 export const THRESHOLDS: Partial<Thresholds> = { max_heartbeat_age_ms: 800, consecutive: 2, latency_floor_ms: 60_000, min_messages: 10 };
 /** How long blue may take to decide something the driver can see at once (a frame answered, a phase entered). */

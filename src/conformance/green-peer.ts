@@ -26,7 +26,7 @@ export const START_MS = 15_000;
 export const SLACK = 2_000;
 
 /** The deadlines the driver sends in HANDOFF_INIT: short, so every case decides within seconds. */
-export const DEADLINES: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 2_000, confirm_ms: 10_000, heartbeat_ms: 100, rollback_grace_ms: 3_000, takeover_ms: 5_000 };
+export const DEADLINES: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 2_000, confirm_ms: 10_000, heartbeat_ms: 100, rollback_grace_ms: 3_000, takeover_ms: 5_000, restart_grace_ms: 5_000 };
 
 interface Hello {
   wire: Wire;

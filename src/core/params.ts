@@ -31,6 +31,8 @@ export type GatewayParams = z.infer<typeof GatewayParams>;
 /** The bake as the engine reads it (Settings.bake): thresholds and deadlines are the protocol's own, any left out take its defaults on the host. */
 export interface BakeParams {
   bakeMs: number;
+  /** The observation window after a promotion, sent in RESERVE; absent or 0: none (blue leaves once green owns the socket). */
+  observeMs?: number;
   /** The action's own deadline. */
   timeoutMs: number;
   thresholds: Partial<Thresholds>;

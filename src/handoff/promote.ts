@@ -53,7 +53,16 @@ export async function promote(p: EngineParams, io: EngineIo): Promise<Outcome> {
     io.onPhase?.('reserving', `reserving handoff ${id}`);
     try {
       await obs.reserve(
-        { handoff_id: id, release: p.release, runtime: p.runtime, bake_ms: p.bakeMs, thresholds: p.thresholds, deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), drain_ms: drainFor(p.deadlines.rollback_grace_ms), ...p.deadlines } },
+        {
+          handoff_id: id,
+          release: p.release,
+          runtime: p.runtime,
+          bake_ms: p.bakeMs,
+          thresholds: p.thresholds,
+          deadlines: { heartbeat_ms: heartbeatFor(p.bakeMs), drain_ms: drainFor(p.deadlines.rollback_grace_ms), ...p.deadlines },
+          // The window after a promotion: the old gateway stands by this long (0: none).
+          ...(p.observeMs !== undefined ? { observe_ms: p.observeMs } : {}),
+        },
         ANSWER_MS,
       );
     } catch (e) {

@@ -1,6 +1,7 @@
 import type { HealthSample, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
 import type { Mode } from '../core/mode.ts';
-import type { Check, Outcome } from '../core/outcome.ts';
+import type { Check, Observation, Outcome } from '../core/outcome.ts';
+import { observationOf } from './observation.ts';
 import type { ActionVerdict } from '../core/verdict.ts';
 import type { EngineParams } from '../core/params.ts';
 
@@ -22,6 +23,8 @@ export class OutcomeBuilder {
   prepareOutput: string | null = null;
   /** What held the host when RESERVE was refused as busy. */
   busyWith: string | null = null;
+  /** The promotion's observation window, from the verdict record. */
+  observation: Observation | null = null;
 
   /** Starts collecting for a run of `p.mode` that began at `startedAt`. */
   constructor(
@@ -41,6 +44,7 @@ export class OutcomeBuilder {
     this.release = r.release;
     if (r.timeline.length > this.timeline.length) this.timeline.splice(0, this.timeline.length, ...r.timeline);
     if (r.health.length > this.health.length) this.health.splice(0, this.health.length, ...r.health);
+    this.observation = observationOf(r, this.now());
   }
 
   /** The final Outcome with this verdict and reason. */
@@ -66,6 +70,7 @@ export class OutcomeBuilder {
       prepare_output: this.prepareOutput,
       launcher_pid: this.launcherPid,
       busy_with: this.busyWith,
+      ...(this.observation ? { observation: this.observation } : {}),
     };
   }
 }

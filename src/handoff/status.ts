@@ -6,6 +6,9 @@ import type { EngineParams } from '../core/params.ts';
 import type { EngineIo } from './params.ts';
 import { OutcomeBuilder } from './result.ts';
 import { verdictOutcome } from './verdicts.ts';
+import { needsFreshRecord, observationNote } from './observation.ts';
+import type { HostPaths } from './paths.ts';
+import type { VerdictRecord } from '../protocol/frames.ts';
 import { errorMessage } from '../core/errors.ts';
 import { ACTION_WORDS, stillInPhase } from '../core/reasons.ts';
 
@@ -19,11 +22,7 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
     if (p.handoffId) {
       // An older handoff is known only by its file; a fresh promotion is asked of the socket (it may be taken back).
       const rec = await readHostVerdict(io.host, paths, p.handoffId);
-      if (rec && settled(rec, now())) {
-        out.absorb(rec);
-        const o = verdictOutcome(rec, rec.release);
-        return out.done(o.verdict, o.reason);
-      }
+      if (rec && settled(rec, now())) return report(out, rec);
     }
     const token = await readHostToken(io.host, paths);
     io.addSecret?.(token);
@@ -39,10 +38,23 @@ export async function status(p: EngineParams, io: EngineIo): Promise<Outcome> {
     out.handoffId = id;
     const end = await followHandoff({ io, paths, token, id, deadlineAt: started + p.timeoutMs, first: obs, timeline: out.timeline, health: out.health });
     if (end.kind === 'timeout') return out.done('timed-out', stillInPhase(p.words ?? ACTION_WORDS, id, end.phase));
-    out.absorb(end.record);
-    const o = verdictOutcome(end.record, end.record.release);
-    return out.done(o.verdict, o.reason);
+    return report(out, await freshest(io, paths, end.record));
   } catch (e) {
     return out.done('failed', errorMessage(e));
   }
+}
+
+/** The outcome of a record, with its observation window said in the reason. */
+function report(out: OutcomeBuilder, rec: VerdictRecord) {
+  out.absorb(rec);
+  const o = verdictOutcome(rec, rec.release);
+  const note = observationNote(rec, out.observation);
+  return out.done(o.verdict, note ? `${o.reason}; ${note}` : o.reason);
+}
+
+/** A promotion under observation as the verdict file has it now: the standby (or green) rewrites it when the window ends. */
+async function freshest(io: EngineIo, paths: HostPaths, rec: VerdictRecord): Promise<VerdictRecord> {
+  if (!needsFreshRecord(rec)) return rec;
+  const file = await readHostVerdict(io.host, paths, rec.handoff_id).catch(() => null);
+  return file ?? rec;
 }

@@ -32,6 +32,12 @@ export interface Adapters {
   handoverNotes?(): string[];
   /** Optional: opens the platform connections ahead of start(), so the handover does not wait for them. */
   warm?(): Promise<void>;
+  /**
+   * Optional: called once the adapters are paused for good and the process becomes the standby of an
+   * observation window (protocol.md section 14.1): closes the platform connections, drops caches and
+   * closes the store. start() must open what it needs again (the standby resumes after a take-back).
+   */
+  release?(): Promise<void>;
   /** Where every adapter stands now. */
   cursors(): Cursors;
   /** Counters since the previous call, then resets them. */

@@ -13,6 +13,8 @@ import { FrameConn } from './conn.ts';
 import { errorMessage } from '../core/errors.ts';
 import { realOs, waitGone, type Cancel, type PeerListener, type PeerOs } from './os.ts';
 import { servingPid } from './probe.ts';
+import { runStandby, type StandbyHandle } from './standby.ts';
+import type { StandbyState } from '../protocol/standby.ts';
 
 export interface BlueOptions {
   socketPath: string;
@@ -22,13 +24,22 @@ export interface BlueOptions {
   runtime: string;
   store: { path: string; schema: number };
   adapters: Adapters;
-  /** Called once after the promotion is final and blue stopped listening: the application stops and exits. */
+  /**
+   * Called once when this process is done: the promotion is final and blue stopped listening, or (with an
+   * observation window) the window ended without a take-back. The application stops and exits.
+   */
   onComplete: () => void;
+  /**
+   * Called when this listener's standby took the promotion back (HANDOFF_ROLLBACK on the standby's
+   * connection): it stopped polling, handed its cursors back and stopped listening. The application
+   * exits (status 0: the handoff has its verdict). Default: onComplete.
+   */
+  onTakenBack?: (reason: string) => void;
   /** True when green takes the socket over from a blue (no check for a live listener). */
   takeover?: boolean;
   /** The verdict to report as the last one (a green that took over passes its handoff's). */
   lastVerdict?: VerdictRecord | null;
-  /** Called after blue took the socket back from a green that died after COMPLETE (e.g. to rewrite gateway.pid). */
+  /** Called after blue took the socket back from a green that died after COMPLETE, or after its standby took back (e.g. to rewrite gateway.pid). */
   onReclaim?: () => void;
   /** Fault-injection hook, called before and after the effects of every step that changes phase. */
   onPhase?: (phase: Phase, when: 'before' | 'after') => void;
@@ -41,27 +52,33 @@ export interface BlueHandle {
   state(): BlueState;
   /** The token clients must present. */
   readonly token: string;
-  /** Stops listening and closes every connection; does not touch the adapters. */
+  /** The standby's state while this process stands by after a promotion, else null. */
+  standby(): StandbyState | null;
+  /** Stops listening (or standing by) and closes every connection; does not touch the adapters. */
   close(): Promise<void>;
 }
 
 interface Client {
   conn: FrameConn;
-  role: 'none' | 'observer' | 'green';
+  role: 'none' | 'observer' | 'green' | 'standby';
   subscribed: boolean;
   cancelHello: Cancel | null;
 }
 
 /** Most connections blue holds at once (any kind, also unauthenticated). */
 export const MAX_CONNECTIONS = 64;
-/** How often blue's loop checks green's pid and the phase deadline. */
+/** How often blue's loop checks green's pid and the phase deadline during a handoff. */
 export const TICK_MS = 20;
+/** How often it ticks with no handoff under way (a gateway is idle for days; a RESERVE brings the fast tick back at once). */
+export const IDLE_TICK_MS = 1_000;
 /** How long blue keeps reading a dead green's still-open connection before it judges by the pid alone. */
 const DEAD_GREEN_READ_MS = 1_000;
 /** After green's connection closed: how long blue looks for its pid to disappear (exited vs closed). */
 const CLOSE_PID_LOOK_MS = 50;
 /** A refused connection (too many) is destroyed this long after its ERROR, read or not. */
 const REFUSED_BOUND_MS = 200;
+/** After the standby's connection closed: how long the listener looks for its pid to disappear (crashed vs. detached). */
+const STANDBY_CLOSE_LOOK_MS = 1_000;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -81,6 +98,13 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   let closed = false;
   let effectChain: Promise<void> = Promise.resolve();
   let killing: Promise<unknown> | null = null;
+  // The tick runs slowly while no handoff is under way.
+  let slowTick = false;
+  // The standby attached to this listener, and its HEALTH timer.
+  let standbyClient: Client | null = null;
+  let stopBeat: Cancel = () => {};
+  // This process as the standby of an observation window (after its own promotion of green).
+  let standing: StandbyHandle | null = null;
   // The drain under way, if any: blue polls again only once its adapters have stopped.
   let drainDone: Promise<void> = Promise.resolve();
   // Green's connection closed and its close is being judged (green_closed not dispatched yet).
@@ -92,6 +116,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     const before = state.phase;
     const r = step(state, ev);
     state = r.state;
+    // A handoff began: tick fast from now on.
+    if (state.handoff && slowTick) restartTick();
     const changed = state.phase !== before;
     if (changed) opts.onPhase?.(state.phase, 'before');
     const effects = r.effects;
@@ -205,7 +231,118 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         await shutdown();
         opts.onComplete();
         break;
+      case 'stand_by':
+        await standBy(fx.setup);
+        break;
+      case 'adopt_standby':
+        if (sender) sender.role = 'standby';
+        standbyClient = sender;
+        startBeat(fx.heartbeat_ms);
+        break;
+      case 'to_standby':
+        standbyClient?.conn.send(fx.frame);
+        break;
+      case 'close_standby':
+        closeStandby();
+        break;
+      case 'end_standby':
+        // Not awaited: the wait must not hold up the effects of other steps.
+        void endStandby(fx, sender);
+        break;
+      case 'stop_serving': {
+        stopBeat();
+        const r = await opts.adapters.pause(DEFAULT_DEADLINES.drain_ms).catch((e: unknown) => {
+          log(`blue: pausing for the standby failed: ${errorMessage(e)}`);
+          return null;
+        });
+        standbyClient?.conn.send({ type: 'HANDOFF_STOPPED', handoff_id: fx.handoff_id, cursors: r?.cursors ?? opts.adapters.cursors() });
+        const reason = state.reverting ?? 'the standby took back';
+        log(`blue: the standby takes handoff ${fx.handoff_id} back: ${reason}; stopped`);
+        await shutdown();
+        (opts.onTakenBack ?? (() => opts.onComplete()))(reason);
+        break;
+      }
     }
+  };
+
+  const closeStandby = () => {
+    stopBeat();
+    const c = standbyClient;
+    standbyClient = null;
+    if (c) {
+      c.conn.close();
+      clients.delete(c);
+    }
+  };
+
+  // HEALTH to the standby, as during the bake: this process's window since the last one, and its cursors.
+  const startBeat = (ms: number) => {
+    stopBeat();
+    let seq = 0;
+    let cancel: Cancel = () => {};
+    const beat = () => {
+      cancel = os.after(ms, beat);
+      const st = state.standby;
+      if (closed || !standbyClient || !st) return;
+      seq += 1;
+      standbyClient.conn.send({ type: 'HEALTH', handoff_id: st.handoff_id, sample: { seq, at: os.now(), ...opts.adapters.sample() }, cursors: opts.adapters.cursors() });
+    };
+    cancel = os.after(ms, beat);
+    stopBeat = () => cancel();
+  };
+
+  // A new RESERVE supersedes the window: the standby goes first (SIGKILL after the bound), then the RESERVE is taken again.
+  const endStandby = async (fx: Extract<BlueEffect, { kind: 'end_standby' }>, sender: Client | null) => {
+    standbyClient?.conn.send(fx.frame);
+    if (!(await waitGone(os, fx.pid, fx.timeout_ms))) {
+      log(`blue: the standby (pid ${fx.pid}) did not leave within ${formatDuration(fx.timeout_ms)} of STANDBY_END: SIGKILL`);
+      os.kill(fx.pid, 'SIGKILL');
+      await waitGone(os, fx.pid, 2_000);
+    }
+    closeStandby();
+    dispatch({ type: 'standby_closed', now: os.now(), pid: fx.pid, standby_alive: false }, null);
+    if (sender && !sender.conn.isClosed) {
+      const now = os.now();
+      dispatch({ type: 'baseline', now, baseline: baselineOf(opts.adapters.replies(), now) }, sender);
+      dispatch({ type: 'reserve', now, frame: fx.reserve, existing: os.files.verdictState(opts.home, fx.reserve.handoff_id) }, sender);
+    }
+  };
+
+  // The promotion is final and a window was reserved: stop listening, release the adapters, watch green.
+  const standBy = async (setup: Parameters<typeof runStandby>[0]) => {
+    await shutdown();
+    if (opts.adapters.release) {
+      try {
+        await opts.adapters.release();
+      } catch (e) {
+        log(`blue: releasing the adapters failed: ${errorMessage(e)}`);
+      }
+    }
+    standing = runStandby(setup, {
+      os,
+      socketPath: opts.socketPath,
+      token,
+      home: opts.home,
+      log,
+      reclaim: (record) => serveAgain(record),
+      resume: (cursors) => opts.adapters.start(cursors).then(() => undefined),
+      leave: () => {
+        standing = null;
+        opts.onComplete();
+      },
+    });
+  };
+
+  // The standby took back: this process listens and decides handoffs again, its last verdict the reversion.
+  const serveAgain = async (record: VerdictRecord): Promise<void> => {
+    standing = null;
+    state = initialState(state.self, record);
+    green = null;
+    closed = false;
+    listener = await os.net.listen(opts.socketPath, onConnection, true);
+    cancelTick = os.after(TICK_MS, tick);
+    opts.onReclaim?.();
+    log(`blue: took the socket back at ${opts.socketPath}`);
   };
 
   const stopLater = async (pid: number, graceMs: number) => {
@@ -234,8 +371,20 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
         c.conn.send({ type: 'WELCOME', server_pid: os.pid, phase: state.phase, release: opts.release, runtime: opts.runtime, versions: [1] });
         return;
       }
-      if (!f.handoff_id) return void c.conn.close(errorFrame('bad_frame', 'HELLO: a green must give handoff_id', 'HELLO', true));
+      if (!f.handoff_id) return void c.conn.close(errorFrame('bad_frame', `HELLO: a ${f.role} must give handoff_id`, 'HELLO', true));
+      if (f.role === 'standby') return dispatch({ type: 'standby_hello', now, handoff_id: f.handoff_id, pid: f.pid }, c);
       return dispatch({ type: 'green_hello', now, handoff_id: f.handoff_id, pid: f.pid }, c);
+    }
+    if (c.role === 'standby') {
+      if (c !== standbyClient) return void c.conn.close(errorFrame('wrong_phase', 'this standby no longer observes', f.type, true));
+      switch (f.type) {
+        case 'STANDBY_STATUS':
+          return dispatch({ type: 'standby_status', now, frame: f }, c);
+        case 'HANDOFF_ROLLBACK':
+          return dispatch({ type: 'standby_rollback', now, frame: f }, c);
+        default:
+          return void c.conn.send(errorFrame('wrong_phase', `${f.type} is not a standby frame`, f.type));
+      }
     }
     if (c.role === 'observer') {
       switch (f.type) {
@@ -297,9 +446,19 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     );
     c.cancelHello = os.after(helloMs, () => c.conn.close(errorFrame('timeout', `no HELLO within ${formatDuration(helloMs)}`, undefined, true)));
     clients.add(c);
-    void c.conn.closedPromise().then(() => {
+    void c.conn.closedPromise().then(async () => {
       c.cancelHello?.();
       clients.delete(c);
+      if (c === standbyClient) {
+        standbyClient = null;
+        stopBeat();
+        const pid = state.standby?.pid ?? null;
+        if (pid === null) return;
+        // A standby that crashed closes its socket a moment before its pid goes: look for a while.
+        const alive = !(await waitGone(os, pid, STANDBY_CLOSE_LOOK_MS));
+        dispatch({ type: 'standby_closed', now: os.now(), pid, standby_alive: alive }, null);
+        return;
+      }
       if (c === green) {
         green = null;
         // Judged at once (a drain under way waits for the judgement before it hands over). Until then
@@ -319,9 +478,15 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   let listener: PeerListener = await os.net.listen(opts.socketPath, onConnection, opts.takeover ?? false);
   // When green's pid was first seen dead while its connection was still open.
   let deadWhileOpen: number | null = null;
+  const restartTick = () => {
+    cancelTick();
+    slowTick = !state.handoff;
+    cancelTick = os.after(slowTick ? IDLE_TICK_MS : TICK_MS, tick);
+  };
   const tick = () => {
     if (closed) return;
-    cancelTick = os.after(TICK_MS, tick);
+    slowTick = !state.handoff;
+    cancelTick = os.after(slowTick ? IDLE_TICK_MS : TICK_MS, tick);
     if (!state.handoff) return;
     const pid = state.handoff.green_pid;
     let alive = judgingClose || pid === null ? true : os.isAlive(pid);
@@ -342,6 +507,8 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
     if (closed) return;
     closed = true;
     cancelTick();
+    stopBeat();
+    standbyClient = null;
     // Closing waits for open connections, so end them first.
     for (const c of clients) c.conn.close();
     clients.clear();
@@ -351,7 +518,12 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
   log(`blue: listening on ${opts.socketPath} (pid ${os.pid}, release ${opts.release}, runtime ${opts.runtime})`);
   return {
     state: () => state,
+    standby: () => standing?.state() ?? null,
     token,
-    close: shutdown,
+    close: async () => {
+      standing?.stop();
+      standing = null;
+      await shutdown();
+    },
   };
 }

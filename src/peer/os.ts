@@ -52,6 +52,10 @@ export interface PeerOs {
   isAlive(pid: number): boolean;
   /** Sends a signal; ignores a process that is already gone. */
   kill(pid: number, signal: NodeJS.Signals): void;
+  /** This process's resident memory, in bytes (the standby reports it in STANDBY_STATUS). */
+  rss(): number;
+  /** Keeps the process alive until the returned function is called (the standby holds no listener that would). */
+  hold(): Cancel;
   readonly files: PeerFiles;
   readonly net: PeerNet;
 }
@@ -80,6 +84,11 @@ export const realOs: PeerOs = {
     } catch {
       /* already gone */
     }
+  },
+  rss: () => process.memoryUsage.rss(),
+  hold(): Cancel {
+    const t = setInterval(() => {}, 1 << 30);
+    return () => clearInterval(t);
   },
   files: { ensureToken, readToken, writeVerdict, readVerdict, verdictState },
   net: {

@@ -23,3 +23,11 @@ export function startupRole(os: PeerOs, home: string, handoffId: string | null):
   if (verdict) return { role: 'restarted', handoffId, verdict };
   return { role: 'exit', reason: `handoff ${handoffId} already ended ${state}; nothing to do` };
 }
+
+/**
+ * Whether handoff `handoffId` is still promoted: a restarted green that has bound the socket asks once
+ * more before its first poll, so a take-back the standby decided meanwhile wins (protocol.md section 8.3).
+ */
+export function stillPromoted(os: PeerOs, home: string, handoffId: string): boolean {
+  return os.files.verdictState(home, handoffId) === 'promoted';
+}

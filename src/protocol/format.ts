@@ -52,3 +52,9 @@ export function formatPercent(fraction: number, other?: number): string {
 export function plural(n: number, one: string): string {
   return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
+
+/** A moment (epoch ms) in UTC, to the second: "2026-11-24T09:00:00Z". */
+export function formatTime(ms: number): string {
+  const d = new Date(Number.isFinite(ms) ? ms : 0);
+  return Number.isNaN(d.getTime()) ? 'an invalid time' : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

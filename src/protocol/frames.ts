@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HandoffId } from './ids.ts';
-import { Deadlines, PartialDeadlines, Thresholds } from './deadlines.ts';
+import { Deadlines, ObserveThresholds, PartialDeadlines, Thresholds } from './deadlines.ts';
 import { AdapterName, Cursors } from './cursors.ts';
 import { chars } from './chars.ts';
 
@@ -35,8 +35,25 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-export const Verdict = z.enum(['promoted', 'rolled-back', 'failed']);
+/** How a handoff ended; `reverted`: promoted, then taken back by the standby during the observation window. */
+export const Verdict = z.enum(['promoted', 'rolled-back', 'failed', 'reverted']);
 export type Verdict = z.infer<typeof Verdict>;
+
+/** How the observation window after a promotion stands: `observing` while it runs, else how it ended. */
+export const ObservationOutcome = z.enum(['observing', 'passed', 'reverted', 'superseded', 'standby-lost']);
+export type ObservationOutcome = z.infer<typeof ObservationOutcome>;
+
+/** The observation window of a promotion, in its verdict record (docs/protocol.md section 14.1). */
+export const Observation = z.object({
+  /** When the window ends as planned (the promotion's decided_at + observe_ms). */
+  until: Ms,
+  /** When it ended; null while `observing`. */
+  ended_at: Ms.nullable(),
+  outcome: ObservationOutcome,
+  /** Why it ended early (`superseded`, `standby-lost`); a reversion's reason is the record's own. */
+  reason: Text.optional(),
+});
+export type Observation = z.infer<typeof Observation>;
 
 export const TimelineEntry = z.object({ phase: chars(64), at: Ms, note: Text.optional() });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
@@ -69,6 +86,8 @@ export const VerdictRecord = z.object({
   health: z.array(HealthSample).max(4096),
   /** Set when the decider could not persist something: the handoff still decided. */
   record_error: Text.optional(),
+  /** A promotion reserved with observe_ms > 0: its observation window. */
+  observation: Observation.optional(),
 });
 export type VerdictRecord = z.infer<typeof VerdictRecord>;
 
@@ -77,7 +96,7 @@ const frame = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 
 // --- any client -> blue
 export const Hello = frame('HELLO', {
-  role: z.enum(['green', 'observer']),
+  role: z.enum(['green', 'observer', 'standby']),
   token: chars(512, 1),
   pid: Pid,
   /** Checked as a HandoffId only after the token (a wrong token is refused before anything else). */
@@ -109,6 +128,10 @@ export const Reserve = frame('RESERVE', {
   bake_ms: Ms,
   thresholds: Thresholds.partial().optional(),
   deadlines: PartialDeadlines.optional(),
+  /** The observation window after a promotion (0 or absent: none, blue exits once green owns the socket). */
+  observe_ms: Ms.optional(),
+  /** What the standby judges green by during the window; missing fields take the window's own (looser) defaults. */
+  observe_thresholds: ObserveThresholds.partial().optional(),
 });
 export const Status = frame('STATUS', {});
 export const Subscribe = frame('SUBSCRIBE', {});
@@ -119,6 +142,8 @@ export const Reserved = frame('RESERVED', {
   expires_at: Ms,
   thresholds: Thresholds,
   deadlines: Deadlines,
+  observe_ms: Ms,
+  observe_thresholds: Thresholds,
 });
 export const Aborting = frame('ABORTING', { handoff_id: HandoffId, phase: Phase });
 
@@ -131,6 +156,14 @@ export const HandoffView = z.object({
   started_at: Ms,
   bake_started_at: Ms.nullable(),
 });
+/** The standby observing this listener (STATE.standby). */
+export const StandbyView = z.object({
+  pid: Pid,
+  handoff_id: HandoffId,
+  until: Ms,
+  /** The standby's resident memory, from its last STANDBY_STATUS; null before the first. */
+  rss_bytes: z.number().int().nonnegative().nullable(),
+});
 export const State = frame('STATE', {
   phase: Phase,
   server_pid: Pid,
@@ -140,6 +173,8 @@ export const State = frame('STATE', {
   timeline: z.array(TimelineEntry),
   health: z.array(HealthSample),
   last_verdict: VerdictRecord.nullable(),
+  /** The standby observing this listener's promotion, or null (absent counts as null). */
+  standby: StandbyView.nullable().default(null),
 });
 export const EventFrame = frame('EVENT', {
   event: z.discriminatedUnion('kind', [
@@ -195,6 +230,24 @@ export const HandoffRollback = frame('HANDOFF_ROLLBACK', {
 });
 export const HandoffStopped = frame('HANDOFF_STOPPED', { handoff_id: HandoffId, cursors: Cursors });
 
+// --- the observation window: the standby (the old blue) <-> the listener (green, now serving)
+export const StandbyWelcome = frame('STANDBY_WELCOME', {
+  handoff_id: HandoffId,
+  server_pid: Pid,
+  release: Release,
+  runtime: Runtime,
+  /** When the window ends. */
+  until: Ms,
+  /** How often the listener sends HEALTH on this connection. */
+  heartbeat_ms: z.number().int().positive(),
+});
+export const StandbyStatus = frame('STANDBY_STATUS', {
+  /** The standby's resident memory. */
+  rss_bytes: z.number().int().nonnegative(),
+  until: Ms,
+});
+export const StandbyEnd = frame('STANDBY_END', { handoff_id: HandoffId, reason: Text });
+
 /** Every frame of protocol version 1, by type. */
 export const FRAME_SCHEMAS = {
   HELLO: Hello,
@@ -216,6 +269,9 @@ export const FRAME_SCHEMAS = {
   HANDOFF_COMPLETE: HandoffComplete,
   HANDOFF_ROLLBACK: HandoffRollback,
   HANDOFF_STOPPED: HandoffStopped,
+  STANDBY_WELCOME: StandbyWelcome,
+  STANDBY_STATUS: StandbyStatus,
+  STANDBY_END: StandbyEnd,
 } as const;
 
 export type FrameType = keyof typeof FRAME_SCHEMAS;
@@ -223,6 +279,7 @@ export type FrameOf<T extends FrameType> = z.infer<(typeof FRAME_SCHEMAS)[T]>;
 export const Frame = z.discriminatedUnion('type', [
   Hello, Welcome, ErrorFrame, Reserve, Reserved, Status, State, Subscribe, EventFrame, Abort, Aborting,
   HandoffInit, HandoffAck, HandoffActive, HandoffConfirm, Health, HandoffComplete, HandoffRollback, HandoffStopped,
+  StandbyWelcome, StandbyStatus, StandbyEnd,
 ]);
 export type Frame = z.infer<typeof Frame>;
 /** A frame as a sender builds it: `v` is filled in by the encoder. */

@@ -7,3 +7,4 @@ export * from './frames.ts';
 export * from './framing.ts';
 export * from './health.ts';
 export * from './machine.ts';
+export * from './standby.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AdapterCursor, Cursors, DiscordCursor, TelegramCursor } from './cursors.ts';
-import { Deadlines, Thresholds } from './deadlines.ts';
-import { FRAME_SCHEMAS, HealthSample, PROTOCOL_VERSION, TimelineEntry, VerdictRecord } from './frames.ts';
+import { Deadlines, ObserveThresholds, Thresholds } from './deadlines.ts';
+import { FRAME_SCHEMAS, HealthSample, Observation, PROTOCOL_VERSION, TimelineEntry, VerdictRecord } from './frames.ts';
 
 /** What the zod schemas check that JSON Schema cannot say; docs/protocol.md is normative on each. */
 const NOT_EXPRESSED = [
@@ -16,7 +16,7 @@ const NOT_EXPRESSED = [
 /** The frames of this protocol version as one JSON Schema (2020-12) document, generated from the zod schemas; pure. */
 export function protocolJsonSchema(): Record<string, unknown> {
   const reg = z.registry<{ id: string }>();
-  const shared = { Cursors, AdapterCursor, TelegramCursor, DiscordCursor, HealthSample, TimelineEntry, VerdictRecord, Deadlines, Thresholds };
+  const shared = { Cursors, AdapterCursor, TelegramCursor, DiscordCursor, HealthSample, TimelineEntry, VerdictRecord, Observation, Deadlines, Thresholds, ObserveThresholds };
   for (const [id, schema] of Object.entries(shared)) reg.add(schema, { id });
   for (const [id, schema] of Object.entries(FRAME_SCHEMAS)) reg.add(schema, { id });
   const { schemas } = z.toJSONSchema(reg, { io: 'input', uri: (id) => `#/$defs/${id}` });

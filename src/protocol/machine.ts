@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Deadlines, deadlinesIssue, PROBE_MS, Thresholds } from './deadlines.ts';
+import { Deadlines, deadlinesIssue, ObserveThresholds, PROBE_MS, STANDBY_END_MS, STANDBY_HEARTBEAT_MS, Thresholds } from './deadlines.ts';
 import {
   PROTOCOL_VERSION,
   type Cursors,
@@ -16,12 +16,14 @@ import {
   type HandoffRollback,
   type HandoffStopped,
   type HandoffComplete,
+  type StandbyStatus,
 } from './frames.ts';
 import { judgeSample, NO_BASELINE, promotionReason, type Baseline, type Breaches } from './health.ts';
 import { formatDuration } from './format.ts';
 import { MAX_LINE_BYTES } from './framing.ts';
 import { clip as clipTo } from './clip.ts';
 import { errorFrame } from './errors.ts';
+import type { StandbySetup } from './standby.ts';
 
 /** Who blue is: fixed for the life of the process. */
 export interface BlueSelf {
@@ -40,6 +42,10 @@ export interface HandoffCtx {
   bake_ms: number;
   thresholds: Thresholds;
   deadlines: Deadlines;
+  /** The observation window after the promotion (0: none). */
+  observe_ms: number;
+  /** What the standby judges green by during the window. */
+  observe_thresholds: Thresholds;
   started_at: number;
   green_pid: number | null;
   /** The cursors HANDOFF_ACTIVE carried; null until blue handed over. */
@@ -62,6 +68,17 @@ export interface HandoffCtx {
   verifying: boolean;
 }
 
+/** The standby observing this listener (a green that was promoted with an observation window). */
+export interface StandbyCtx {
+  pid: number;
+  handoff_id: string;
+  until: number;
+  /** From its last STANDBY_STATUS; null before the first. */
+  rss_bytes: number | null;
+  /** STANDBY_END went out (a RESERVE supersedes the window): the listener waits for the standby to go. */
+  ending: boolean;
+}
+
 export interface BlueState {
   phase: Phase;
   /** When the current phase times out (epoch ms), or null when it has no deadline. */
@@ -72,6 +89,12 @@ export interface BlueState {
   last_verdict: VerdictRecord | null;
   /** Records sent to be written whose outcome (a `recorded` event) has not come back yet, oldest first. */
   unrecorded: VerdictRecord[];
+  /** The observation window this listener serves under (its promotion's, from the last verdict), while a standby may attach; null when none. */
+  window: { handoff_id: string; until: number } | null;
+  /** The standby attached to this listener, or null. */
+  standby: StandbyCtx | null;
+  /** The standby is taking this listener's promotion back (its HANDOFF_ROLLBACK's reason): the listener stops and leaves. */
+  reverting: string | null;
 }
 
 type Infer<T extends z.ZodType> = z.infer<T>;
@@ -95,7 +118,15 @@ export type BlueEvent =
   | { type: 'recorded'; now: number; handoff_id: string; error: string | null }
   /** The outcome of `check_takeover`: the pid whose WELCOME answered on the socket, or null when none did. */
   | { type: 'takeover_checked'; now: number; server_pid: number | null }
-  | { type: 'tick'; now: number; green_alive: boolean };
+  | { type: 'tick'; now: number; green_alive: boolean }
+  // The observation window, on the listener (a promoted green) side:
+  /** A standby sent a valid HELLO with the right token. */
+  | { type: 'standby_hello'; now: number; handoff_id: string; pid: number }
+  | { type: 'standby_status'; now: number; frame: Infer<typeof StandbyStatus> }
+  /** HANDOFF_ROLLBACK on the standby's connection: the standby takes back. */
+  | { type: 'standby_rollback'; now: number; frame: Infer<typeof HandoffRollback> }
+  /** The standby's connection closed; `standby_alive`: whether its pid still ran when the listener judged. */
+  | { type: 'standby_closed'; now: number; pid: number; standby_alive: boolean };
 
 /** What the loop must do after a step; the machine itself does nothing. */
 export type BlueEffect =
@@ -112,16 +143,27 @@ export type BlueEffect =
   | { kind: 'record'; record: VerdictRecord } // write the verdict file, then report 'recorded'
   | { kind: 'emit'; event: Extract<Outgoing, { type: 'EVENT' }>['event'] }
   | { kind: 'check_takeover'; pid: number; timeout_ms: number } // connect as an observer, then report 'takeover_checked'
-  | { kind: 'exit' }; // the promotion is final: stop listening and leave
+  | { kind: 'exit' } // the promotion is final: stop listening and leave
+  | { kind: 'stand_by'; setup: StandbySetup } // the promotion is final and a window was reserved: stop listening, release the adapters, observe green (standby.ts)
+  | { kind: 'adopt_standby'; heartbeat_ms: number } // the connection that sent the event is the standby's: send it HEALTH every heartbeat_ms
+  | { kind: 'to_standby'; frame: Outgoing }
+  | { kind: 'close_standby' }
+  // Send STANDBY_END; wait up to timeout_ms for the standby's pid to go (then SIGKILL it and wait up to 2 s);
+  // report 'standby_closed'; then take `reserve` again, from the same connection.
+  | { kind: 'end_standby'; pid: number; frame: Outgoing; timeout_ms: number; reserve: Infer<typeof Reserve> }
+  // The standby takes back: pause the adapters, send HANDOFF_STOPPED with their cursors to the standby, stop listening, leave.
+  | { kind: 'stop_serving'; handoff_id: string };
 
 export interface Step {
   state: BlueState;
   effects: BlueEffect[];
 }
 
-/** The state of a blue that has just started serving. */
+/** The state of a blue that has just started serving; a promoted `last` still under observation opens its window to the standby. */
 export function initialState(self: BlueSelf, last: VerdictRecord | null = null): BlueState {
-  return { phase: 'idle', deadline: null, self, baseline: NO_BASELINE, handoff: null, last_verdict: last, unrecorded: [] };
+  const o = last?.verdict === 'promoted' ? last.observation : undefined;
+  const window = last && o?.outcome === 'observing' ? { handoff_id: last.handoff_id, until: o.until } : null;
+  return { phase: 'idle', deadline: null, self, baseline: NO_BASELINE, handoff: null, last_verdict: last, unrecorded: [], window, standby: null, reverting: null };
 }
 
 /** Longest reason or note the machine writes; what peers send may be longer, frames must stay valid. */
@@ -190,6 +232,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       dark_window_ms: ho.paused_at !== null && end !== null ? Math.max(0, end - ho.paused_at) : null,
       timeline: ho.timeline.slice(-256),
       health: ho.health.slice(-4096),
+      ...(verdict === 'promoted' && ho.observe_ms > 0 ? { observation: { until: ev.now + ho.observe_ms, ended_at: null, outcome: 'observing' as const } } : {}),
     });
     s.unrecorded = [...s.unrecorded, record];
     if (verdict === 'promoted') {
@@ -255,10 +298,16 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       // The frame was validated on the wire; an event built by hand may not have been, and step never throws.
       const dl = Deadlines.safeParse(f.deadlines ?? {});
       const th = Thresholds.safeParse(f.thresholds ?? {});
+      const ot = ObserveThresholds.safeParse(f.observe_thresholds ?? {});
+      const observeMs = f.observe_ms ?? 0;
       const inconsistent = dl.success ? deadlinesIssue(dl.data) : null;
-      if (!dl.success || !th.success || inconsistent) {
-        const issue = !dl.success ? dl.error.issues[0] : !th.success ? th.error.issues[0] : undefined;
-        const where = inconsistent ? `deadlines.${inconsistent[0]}: ${inconsistent[1]}` : `${!dl.success ? 'deadlines' : 'thresholds'}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
+      if (!dl.success || !th.success || !ot.success || inconsistent || !Number.isSafeInteger(observeMs) || observeMs < 0) {
+        const [group, issue] = !dl.success ? ['deadlines', dl.error.issues[0]] : !th.success ? ['thresholds', th.error.issues[0]] : !ot.success ? ['observe_thresholds', ot.error.issues[0]] : ['observe_ms', undefined];
+        const where = inconsistent
+          ? `deadlines.${inconsistent[0]}: ${inconsistent[1]}`
+          : group === 'observe_ms'
+            ? 'observe_ms: expected a whole number of milliseconds >= 0'
+            : `${group}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`;
         fx.push({ kind: 'reply_close', frame: errorFrame('bad_frame', `RESERVE: ${where}`, 'RESERVE', true) });
         return { state: s, effects: fx };
       }
@@ -273,6 +322,25 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         fx.push({ kind: 'reply', frame: errorFrame('exists', `handoff ${f.handoff_id} already has a verdict (${existing}); mint a new id`, 'RESERVE') });
         return { state: s, effects: fx };
       }
+      if (s.reverting !== null) {
+        fx.push({ kind: 'reply', frame: errorFrame('busy', `blue is stopping: its standby takes handoff ${s.standby?.handoff_id ?? ''} back; one handoff at a time`, 'RESERVE') });
+        return { state: s, effects: fx };
+      }
+      if (s.standby) {
+        // One standby at a time: the window of the handoff that promoted this listener ends before a new one starts.
+        const st = s.standby;
+        if (st.ending) {
+          fx.push({ kind: 'reply', frame: errorFrame('busy', `the observation of handoff ${st.handoff_id} is ending for another handoff; one handoff at a time`, 'RESERVE') });
+          return { state: s, effects: fx };
+        }
+        s.standby = { ...st, ending: true };
+        s.window = null;
+        const end: Outgoing = { type: 'STANDBY_END', handoff_id: st.handoff_id, reason: `superseded by handoff ${f.handoff_id}` };
+        fx.push({ kind: 'end_standby', pid: st.pid, frame: end, timeout_ms: STANDBY_END_MS, reserve: f });
+        return { state: s, effects: fx };
+      }
+      // A window nobody observes any more ends with this handoff too.
+      s.window = null;
       const deadlines = dl.data;
       const thresholds = th.data;
       s.handoff = {
@@ -282,6 +350,8 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         bake_ms: f.bake_ms,
         thresholds,
         deadlines,
+        observe_ms: observeMs,
+        observe_thresholds: ot.data,
         started_at: ev.now,
         green_pid: null,
         handed: null,
@@ -299,7 +369,10 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         verifying: false,
       };
       enter('reserved', ev.now + deadlines.claim_ms, `release ${f.release}, runtime ${f.runtime}`);
-      fx.push({ kind: 'reply', frame: { type: 'RESERVED', handoff_id: f.handoff_id, expires_at: ev.now + deadlines.claim_ms, thresholds, deadlines } });
+      fx.push({
+        kind: 'reply',
+        frame: { type: 'RESERVED', handoff_id: f.handoff_id, expires_at: ev.now + deadlines.claim_ms, thresholds, deadlines, observe_ms: observeMs, observe_thresholds: ot.data },
+      });
       return { state: s, effects: fx };
     }
 
@@ -422,12 +495,31 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       if (!h || s.phase !== 'complete' || !h.verifying || !h.pending) return { state: s, effects: fx };
       h.verifying = false;
       if (ev.server_pid !== null && ev.server_pid === h.green_pid) {
-        // Green serves on the socket: the promotion is final and blue leaves.
+        // Green serves on the socket: the promotion is final; blue leaves, or stands by for the window.
         const record = h.pending;
         s.last_verdict = record;
         s.deadline = null;
         h.pending = null;
-        fx.push({ kind: 'emit', event: { kind: 'verdict', record } }, { kind: 'close_green' }, { kind: 'exit' });
+        fx.push({ kind: 'emit', event: { kind: 'verdict', record } }, { kind: 'close_green' });
+        const until = record.observation?.until;
+        if (h.observe_ms > 0 && until !== undefined) {
+          const setup: StandbySetup = {
+            pid: s.self.pid,
+            handoff_id: h.id,
+            green_pid: h.green_pid!,
+            release: h.release,
+            record,
+            until,
+            thresholds: h.observe_thresholds,
+            baseline: s.baseline,
+            rollback_grace_ms: h.deadlines.rollback_grace_ms,
+            restart_grace_ms: h.deadlines.restart_grace_ms,
+            cursors: h.cursors,
+          };
+          fx.push({ kind: 'stand_by', setup });
+        } else {
+          fx.push({ kind: 'exit' });
+        }
         return { state: s, effects: fx };
       }
       const who = ev.server_pid === null ? 'no process' : `pid ${ev.server_pid}${ev.server_pid === s.self.pid ? ' (blue)' : ''}`;
@@ -482,7 +574,90 @@ export function step(state: BlueState, ev: BlueEvent): Step {
 
     case 'tick':
       return tick(s, fx, ev.now, ev.green_alive, { decide, failBeforeHandover, beginRollback, finishRollback, takeBack });
+
+    case 'standby_hello':
+      return standbyHello(s, fx, ev);
+
+    case 'standby_status':
+      if (s.standby) s.standby = { ...s.standby, rss_bytes: ev.frame.rss_bytes };
+      return { state: s, effects: fx };
+
+    case 'standby_rollback': {
+      const st = s.standby;
+      if (!st || s.reverting !== null) return wrongPhase(s, fx, 'HANDOFF_ROLLBACK');
+      if (ev.frame.handoff_id !== st.handoff_id) {
+        fx.push({ kind: 'reply', frame: errorFrame('unknown_handoff', `HANDOFF_ROLLBACK names handoff ${ev.frame.handoff_id}; the standby observes ${st.handoff_id}`, 'HANDOFF_ROLLBACK') });
+        return { state: s, effects: fx };
+      }
+      // The standby judged this green failed: stop, hand the cursors back, leave (the standby writes the verdict).
+      s.reverting = clip(ev.frame.reason);
+      s.window = null;
+      fx.push({ kind: 'stop_serving', handoff_id: st.handoff_id });
+      return { state: s, effects: fx };
+    }
+
+    case 'standby_closed':
+      return standbyClosed(s, fx, ev);
   }
+}
+
+/** A standby's HELLO: accepted only for the open window of this listener's own promotion, one standby at a time. */
+function standbyHello(s: BlueState, fx: BlueEffect[], ev: Extract<BlueEvent, { type: 'standby_hello' }>): Step {
+  const w = s.window;
+  const h = s.handoff;
+  const refuse = (code: 'busy' | 'unknown_handoff', message: string): Step => {
+    fx.push({ kind: 'reply_close', frame: errorFrame(code, message, 'HELLO', true) });
+    return { state: s, effects: fx };
+  };
+  if (s.reverting !== null) return refuse('busy', `this listener is stopping: its standby takes handoff ${s.standby?.handoff_id ?? ev.handoff_id} back`);
+  if (h) return refuse('busy', `handoff ${h.id} is ${s.phase}; no observation window is open`);
+  if (!w || w.handoff_id !== ev.handoff_id || ev.now >= w.until) return refuse('unknown_handoff', `no observation window is open for handoff ${ev.handoff_id}`);
+  if (s.standby && s.standby.pid !== ev.pid) return refuse('busy', `a standby (pid ${s.standby.pid}) already observes handoff ${w.handoff_id}`);
+  // The same standby attaching again replaces its old connection.
+  if (s.standby) fx.push({ kind: 'close_standby' });
+  s.standby = { pid: ev.pid, handoff_id: w.handoff_id, until: w.until, rss_bytes: s.standby?.rss_bytes ?? null, ending: false };
+  fx.push(
+    { kind: 'adopt_standby', heartbeat_ms: STANDBY_HEARTBEAT_MS },
+    {
+      kind: 'to_standby',
+      frame: { type: 'STANDBY_WELCOME', handoff_id: w.handoff_id, server_pid: s.self.pid, release: s.self.release, runtime: s.self.runtime, until: w.until, heartbeat_ms: STANDBY_HEARTBEAT_MS },
+    },
+  );
+  return { state: s, effects: fx };
+}
+
+/**
+ * The standby's connection closed. Nothing changes for this listener's serving: the standby is a safety
+ * net. A standby that died inside the window leaves the window recorded as `standby-lost`.
+ */
+function standbyClosed(s: BlueState, fx: BlueEffect[], ev: Extract<BlueEvent, { type: 'standby_closed' }>): Step {
+  const st = s.standby;
+  if (!st || st.pid !== ev.pid) return { state: s, effects: fx };
+  s.standby = null;
+  // Taking back or superseded: the standby records how the window ended itself.
+  if (s.reverting !== null || st.ending) return { state: s, effects: fx };
+  const w = s.window;
+  const last = s.last_verdict;
+  const o = last?.handoff_id === st.handoff_id ? last.observation : undefined;
+  if (ev.now >= st.until) {
+    // The window is over: the standby wrote `passed` and left.
+    s.window = null;
+    if (last && o?.outcome === 'observing') s.last_verdict = { ...last, observation: { ...o, ended_at: ev.now, outcome: 'passed' } };
+    return { state: s, effects: fx };
+  }
+  // Alive: it may attach again (the window stays open for it).
+  if (ev.standby_alive || !w) return { state: s, effects: fx };
+  s.window = null;
+  if (last && o?.outcome === 'observing') {
+    const record: VerdictRecord = {
+      ...last,
+      observation: { ...o, ended_at: ev.now, outcome: 'standby-lost', reason: `the standby (pid ${st.pid}) exited ${formatDuration(ev.now - last.decided_at)} after promotion; green serves unobserved` },
+    };
+    s.last_verdict = record;
+    s.unrecorded = [...s.unrecorded, record];
+    fx.push({ kind: 'record', record });
+  }
+  return { state: s, effects: fx };
 }
 
 interface Helpers {
@@ -597,6 +772,7 @@ export function view(s: BlueState): Outgoing {
     timeline: h ? h.timeline : (last?.timeline ?? []),
     health: [],
     last_verdict: last,
+    standby: s.standby ? { pid: s.standby.pid, handoff_id: s.standby.handoff_id, until: s.standby.until, rss_bytes: s.standby.rss_bytes } : null,
   };
   // The live samples get what room the rest leaves (a margin for the envelope and "v").
   frame.health = h ? thin(h.health.slice(-256), Math.max(0, MAX_LINE_BYTES - 256 - jsonBytes(frame))) : [];

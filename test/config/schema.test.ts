@@ -73,6 +73,7 @@ const BAD: [string, string][] = [
   ['systemd-unit', 'a b@'],
   ['bake-seconds', '-5'],
   ['bake-seconds', 'five'],
+  ['observe-seconds', '-1'],
   ['max-error-rate', '5'],
   ['max-error-rate', '150%'],
   ['max-error-rate', '-0.1'],
@@ -168,6 +169,7 @@ test('a full valid set parses into the expected Settings', () => {
     launcher: 'systemd',
     'systemd-unit': 'hermes@',
     'bake-seconds': '1.5',
+    'observe-seconds': '86400',
     'max-error-rate': '2.5%',
     'max-latency-factor': '2',
     'latency-floor-ms': '100',
@@ -233,6 +235,7 @@ test('a full valid set parses into the expected Settings', () => {
     },
     bake: {
       bakeMs: 1500,
+      observeMs: 86_400_000,
       timeoutMs: 120_000,
       thresholds: { max_error_rate: 0.025, max_latency_factor: 2, latency_floor_ms: 100, expected_latency_ms: 5000, min_messages: 10, max_heartbeat_age_ms: 2500, consecutive: 4 },
       deadlines: { ack_ms: 30_000, claim_ms: 60_000, rollback_grace_ms: 500 },
@@ -276,6 +279,7 @@ test('defaults: the minimal set', () => {
   });
   assert.deepEqual(s.bake, {
     bakeMs: 300_000,
+    observeMs: 86_400_000,
     timeoutMs: 900_000,
     thresholds: { max_error_rate: 0.05, max_latency_factor: 3, latency_floor_ms: 250, expected_latency_ms: 5000, min_messages: 10, max_heartbeat_age_ms: 5000, consecutive: 3 },
     deadlines: { ack_ms: 120_000, claim_ms: 600_000, rollback_grace_ms: 10_000 },

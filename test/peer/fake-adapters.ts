@@ -5,7 +5,16 @@ import type { Cursors } from '../../src/protocol/frames.ts';
 import type { Reply } from '../../src/protocol/health.ts';
 import type { FakeWorld } from './fake-os.ts';
 
-/** A fake platform adapter named `telegram`; `calls` logs start/pause in order. */
+/** Who polls the one fake platform: never two adapters at once (the tests' conflict count). */
+export class Pollers {
+  readonly polling = new Set<FakeAdapters>();
+  /** The most adapters ever polling at once. */
+  most = 0;
+  /** Each adapter that started, with the cursors it started from, in order. */
+  readonly starts: { pid: number; offset: number }[] = [];
+}
+
+/** A fake platform adapter named `telegram`; `calls` logs start/pause/release in order. */
 export class FakeAdapters implements Adapters {
   running = false;
   offset: number;
@@ -23,6 +32,8 @@ export class FakeAdapters implements Adapters {
     protected readonly world: FakeWorld,
     readonly pid: number,
     start = 100,
+    /** The platform's pollers, shared by every adapter of a test that counts them. */
+    readonly pollers: Pollers | null = null,
   ) {
     this.offset = start;
   }
@@ -37,13 +48,24 @@ export class FakeAdapters implements Adapters {
     if (from?.kind === 'telegram') this.offset = from.offset;
     this.running = true;
     this.calls.push(`start ${cursors === null ? 'store' : JSON.stringify(cursors)}`);
+    if (this.pollers) {
+      this.pollers.polling.add(this);
+      this.pollers.most = Math.max(this.pollers.most, [...this.pollers.polling].filter((a) => a.running && this.world.isAlive(a.pid)).length);
+      this.pollers.starts.push({ pid: this.pid, offset: this.offset });
+    }
     return this.world.now;
+  }
+
+  /** The standby's release: what it frees (nothing to free here but the record of it). */
+  async release(): Promise<void> {
+    this.calls.push('release');
   }
 
   async pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }> {
     this.calls.push(`pause ${deadlineMs}`);
     const pausedAt = this.world.now;
     this.running = false;
+    this.pollers?.polling.delete(this);
     if (this.pauseTakesMs > 0) {
       const os = this.world.os(this.pid);
       await new Promise<void>((r) => os.after(this.pauseTakesMs, r));

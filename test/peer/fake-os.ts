@@ -26,13 +26,17 @@ class End extends Duplex {
   other: End | null = null;
   /** Sees every byte this end writes (the transcripts tap). */
   tap: ((text: string) => void) | null = null;
-  constructor(readonly owner: number) {
+  constructor(
+    readonly owner: number,
+    /** True while a process is frozen: what is written to it is never read. */
+    private readonly frozen: (pid: number) => boolean = () => false,
+  ) {
     super();
   }
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.tap?.(Buffer.from(chunk).toString('utf8'));
-    if (this.other && !this.other.destroyed) this.other.push(Buffer.from(chunk));
+    if (this.other && !this.other.destroyed && !this.frozen(this.other.owner)) this.other.push(Buffer.from(chunk));
     cb();
   }
   override _final(cb: (e?: Error | null) => void): void {
@@ -48,9 +52,9 @@ class End extends Duplex {
 }
 
 /** Two connected in-memory streams: `a` for the `ownerA` side, `b` for the `ownerB` side. */
-export function duplexPair(ownerA: number, ownerB: number): [Duplex, Duplex] {
-  const a = new End(ownerA);
-  const b = new End(ownerB);
+export function duplexPair(ownerA: number, ownerB: number, frozen: (pid: number) => boolean = () => false): [Duplex, Duplex] {
+  const a = new End(ownerA, frozen);
+  const b = new End(ownerB, frozen);
   a.other = b;
   b.other = a;
   return [a, b];
@@ -67,12 +71,18 @@ export class FakeWorld {
   private seq = 0;
   private timers: Timer[] = [];
   private readonly alive = new Map<number, SignalMode>();
+  /** Hung processes: alive, but their timers never fire and they read nothing. */
+  private readonly frozen = new Set<number>();
+  /** What rss() reports, by pid (default 40 MiB). */
+  readonly rssBytes = new Map<number, number>();
   private readonly sockets = new Map<string, Listening>();
   private readonly streams = new Set<End>();
   /** File contents by path (verdict files, tokens). */
   readonly fileMap = new Map<string, string>();
   /** Make the next verdict writes fail with this message (null: they succeed). */
   failVerdictWrites: string | null = null;
+  /** Called right after a verdict file was written (a test steps in at that instant). */
+  onVerdictWrite: ((record: VerdictRecord) => void) | null = null;
   /** Every signal sent, in order. */
   readonly signals: { pid: number; signal: NodeJS.Signals }[] = [];
   /** Sees what each side of every connection writes: the connecting pid, the listener's pid, who wrote, the bytes. */
@@ -97,8 +107,14 @@ export class FakeWorld {
     return this.alive.has(pid);
   }
 
+  /** Hangs `pid` for good (a blocked thread): it stays alive, but none of its timers fires and it reads nothing, also no new connection. */
+  freeze(pid: number): void {
+    if (this.alive.has(pid)) this.frozen.add(pid);
+  }
+
   /** Kills `pid` at once, like SIGKILL: its timers stop, its connections drop, its listeners stop answering. */
   crash(pid: number): void {
+    this.frozen.delete(pid);
     if (!this.alive.delete(pid)) return;
     this.timers = this.timers.filter((t) => t.owner !== pid);
     for (const l of this.sockets.values()) if (l.owner === pid) l.live = false;
@@ -130,13 +146,14 @@ export class FakeWorld {
         const l = this.sockets.get(socketPath);
         if (!l) throw errno('ENOENT', socketPath);
         if (!l.live || !this.isAlive(l.owner)) throw errno('ECONNREFUSED', socketPath);
-        const [mine, theirs] = duplexPair(pid, l.owner) as [End, End];
+        const [mine, theirs] = duplexPair(pid, l.owner, (p) => this.frozen.has(p)) as [End, End];
         const server = l.owner;
         mine.tap = (t) => this.tap?.(pid, server, 'client', t);
         theirs.tap = (t) => this.tap?.(pid, server, 'server', t);
         this.streams.add(mine);
         this.streams.add(theirs);
-        l.onConnection(theirs);
+        // A hung listener's kernel accepts the connection; the process never takes it.
+        if (!this.frozen.has(server)) l.onConnection(theirs);
         return mine;
       },
     };
@@ -152,6 +169,7 @@ export class FakeWorld {
         if (!this.isAlive(pid)) throw new Error('a dead process writes nothing');
         if (this.failVerdictWrites !== null) throw new Error(this.failVerdictWrites);
         this.fileMap.set(verdictFile(home, record.handoff_id), JSON.stringify(record));
+        this.onVerdictWrite?.(record);
       },
       readVerdict: (home, id) => this.verdict(home, id),
       verdictState: (home, id): VerdictState => {
@@ -165,6 +183,8 @@ export class FakeWorld {
       now: () => this.clock,
       after: (ms, fn) => this.after(pid, ms, fn),
       isAlive: (p) => this.isAlive(p),
+      rss: () => this.rssBytes.get(pid) ?? 40 * 1024 * 1024,
+      hold: () => () => {},
       kill: (p, signal) => {
         this.signals.push({ pid: p, signal });
         const mode = this.alive.get(p);
@@ -211,7 +231,10 @@ export class FakeWorld {
   /** Fires the earliest timer due at or before `limit`; false when there is none. */
   private async fireNext(limit: number): Promise<boolean> {
     let next: Timer | undefined;
-    for (const t of this.timers) if (t.at <= limit && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+    for (const t of this.timers) {
+      if (this.frozen.has(t.owner)) continue;
+      if (t.at <= limit && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+    }
     if (!next) return false;
     this.timers = this.timers.filter((x) => x !== next);
     this.clock = Math.max(this.clock, next.at);

@@ -40,11 +40,14 @@ class Recorder {
   constructor(
     world: FakeWorld,
     private readonly label: (clientPid: number) => string,
+    /** The letter of the listener a connection reached (B, or G once green listens). */
+    private readonly server: (serverPid: number) => string = () => 'B',
   ) {
-    world.tap = (client, _server, from, text) => {
+    world.tap = (client, serverPid, from, text) => {
       if (this.muted || (from === 'client' && this.clientMuted)) return;
       const who = this.label(client);
-      for (const line of text.split('\n')) if (line.length > 0) this.lines.push(from === 'client' ? `${who}>B ${line}` : `B>${who} ${line}`);
+      const srv = this.server(serverPid);
+      for (const line of text.split('\n')) if (line.length > 0) this.lines.push(from === 'client' ? `${who}>${srv} ${line}` : `${srv}>${who} ${line}`);
     };
   }
   note(text: string): void {
@@ -295,6 +298,45 @@ async function blueDies(): Promise<string> {
   return rec.text();
 }
 
+/** 19.8 An observation window: the standby attaches, green fails its health, the standby takes back. */
+async function windowTakeBack(): Promise<string> {
+  const c = cast('b7e1c0d2a3f4958675a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2', 21400, 21533, 21380);
+  const { world, blue } = await serving(c);
+  const rec = new Recorder(
+    world,
+    (pid) => (pid === c.green ? 'G' : pid === c.blue ? 'S' : 'O'),
+    (pid) => (pid === c.green ? 'G' : 'B'),
+  );
+  const id = '20261124T101500-7d41a09-5b0c1e';
+  rec.muted = true;
+  const o = await observe(world, c);
+  await drive(
+    world,
+    o.reserve({ handoff_id: id, release: '7d41a09', runtime: 'claw', bake_ms: 3_000, thresholds: {}, deadlines: { heartbeat_ms: 1_000 }, observe_ms: 86_400_000, observe_thresholds: { consecutive: 3 } }, 5_000),
+  );
+  await world.advance(700);
+  const g = green(world, c, id);
+  await world.until(() => g.result() !== null, 60_000, "green's result");
+  rec.muted = false;
+  rec.note('green owns the socket and answers; blue checks the socket (as in 19.1), then, instead of exiting,\nreleases its adapters and attaches to green as the standby');
+  await greenServes(world, c, g);
+  o.close();
+  await world.until(() => blue.standby()?.phase === 'observing', 10_000, 'the standby');
+  await world.advance(2_100);
+  rec.note('an hour later green starts answering every message with an error');
+  rec.muted = true;
+  await world.advance(3_600_000);
+  rec.muted = false;
+  g.adapters.window = { ...g.adapters.window, errors: g.adapters.window.handled };
+  rec.noteBefore('"type":"HANDOFF_ROLLBACK"', 'the third breaching sample in a row: the standby writes the verdict file (reverted) first, then\ntells green to stop');
+  rec.noteBefore('"type":"HANDOFF_STOPPED"', 'green stops polling, records what it answered, reports where it stopped, stops listening and exits');
+  await world.until(() => blue.state().last_verdict?.verdict === 'reverted', 60_000, 'the take-back');
+  rec.note(`the standby binds the socket again and polls from green's cursors. The next \`mode: status\` run:`);
+  const later = await observe(world, c);
+  await drive(world, later.status(5_000));
+  return rec.text();
+}
+
 /** 19.6 Errors on a connection. */
 async function errors(): Promise<string> {
   const c = cast('5c1e0d4b8a7f6e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d', 31116, 4243, 4242);
@@ -370,5 +412,6 @@ export async function captureTranscripts(): Promise<Record<string, string>> {
     '19.4 A refused second reservation (and a green with no reservation)': await refusals(),
     '19.5 Blue dying mid-handoff (during the bake)': await blueDies(),
     '19.6 Errors on a connection': await errors(),
+    '19.8 An observation window and a take-back': await windowTakeBack(),
   };
 }

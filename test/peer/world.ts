@@ -25,7 +25,7 @@ export interface BlueWorld {
 
 /** Starts a blue in a new world (or `world`). */
 export async function blueWorld(patch: Partial<BlueOptions> = {}, world = new FakeWorld()): Promise<BlueWorld> {
-  const adapters = new FakeAdapters(world, BLUE);
+  const adapters = (patch.adapters as FakeAdapters | undefined) ?? new FakeAdapters(world, BLUE);
   await adapters.start(null);
   adapters.calls.length = 0;
   let done = false;

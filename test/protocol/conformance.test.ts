@@ -11,6 +11,8 @@ import type { HealthSample } from '../../src/protocol/frames.ts';
 import { baselineOf, judgeSample, promotionReason, type Baseline, type Breaches, type Reply } from '../../src/protocol/health.ts';
 import { protocolJsonSchema } from '../../src/protocol/json-schema.ts';
 import { initialState, step, type BlueEvent, type BlueSelf } from '../../src/protocol/machine.ts';
+import type { VerdictRecord } from '../../src/protocol/frames.ts';
+import { standbyStart, standbyStep, type StandbyEvent, type StandbySetup } from '../../src/protocol/standby.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'conformance');
 const load = <T>(file: string): T => JSON.parse(readFileSync(join(DIR, file), 'utf8')) as T;
@@ -90,7 +92,7 @@ test('conformance/health.json: judgements, baselines and promotion reasons', () 
 interface Transcript {
   name: string;
   self: BlueSelf;
-  last_verdict: null;
+  last_verdict: VerdictRecord | null;
   steps: { event: BlueEvent; effects: unknown[]; phase: string; deadline: number | null }[];
 }
 
@@ -113,6 +115,35 @@ test("conformance/blue-*.json: blue's step turns every event into the effects, p
     }
   }
   assert.ok(steps > 200, `${steps} steps`);
+});
+
+interface StandbyTranscript {
+  name: string;
+  setup: StandbySetup;
+  start_at: number;
+  start: { effects: unknown[]; phase: string; deadline: number | null };
+  steps: { event: StandbyEvent; effects: unknown[]; phase: string; deadline: number | null }[];
+}
+
+test("conformance/standby.json: the standby's step turns every event into the effects, phase and deadline recorded", () => {
+  let steps = 0;
+  for (const tr of load<{ transcripts: StandbyTranscript[] }>('standby.json').transcripts) {
+    const start = standbyStart(tr.setup, tr.start_at);
+    assert.deepEqual(JSON.parse(JSON.stringify(start.effects)), tr.start.effects, `${tr.name}: start`);
+    assert.equal(start.state.phase, tr.start.phase);
+    assert.equal(start.state.deadline, tr.start.deadline);
+    let s = start.state;
+    tr.steps.forEach((st, i) => {
+      const r = standbyStep(s, st.event);
+      const where = `standby.json: ${tr.name}, step ${i + 1} (${st.event.type})`;
+      assert.deepEqual(JSON.parse(JSON.stringify(r.effects)), st.effects, where);
+      assert.equal(r.state.phase, st.phase, where);
+      assert.equal(r.state.deadline, st.deadline, where);
+      s = r.state;
+      steps++;
+    });
+  }
+  assert.ok(steps > 40, `${steps} steps`);
 });
 
 test('docs/protocol.schema.json is the JSON Schema of the zod schemas (regenerate: node --import tsx scripts/gen-protocol-schema.ts)', () => {

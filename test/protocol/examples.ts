@@ -1,5 +1,5 @@
 // One valid example of every frame type, and the fields each may omit; shared by the protocol tests.
-import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, DEFAULT_OBSERVE_THRESHOLDS, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
 import type { FrameType, HealthSample, VerdictRecord } from '../../src/protocol/frames.ts';
 
 export const ID = 'h-20240501.abc_9';
@@ -35,8 +35,19 @@ export const EXAMPLES: Record<FrameType, Record<string, unknown>> = {
     bake_ms: 300_000,
     thresholds: { ...DEFAULT_THRESHOLDS },
     deadlines: { ...DEFAULT_DEADLINES },
+    observe_ms: 86_400_000,
+    observe_thresholds: { ...DEFAULT_OBSERVE_THRESHOLDS },
   },
-  RESERVED: { v: 1, type: 'RESERVED', handoff_id: ID, expires_at: 1_714_000_600_000, thresholds: { ...DEFAULT_THRESHOLDS }, deadlines: { ...DEFAULT_DEADLINES } },
+  RESERVED: {
+    v: 1,
+    type: 'RESERVED',
+    handoff_id: ID,
+    expires_at: 1_714_000_600_000,
+    thresholds: { ...DEFAULT_THRESHOLDS },
+    deadlines: { ...DEFAULT_DEADLINES },
+    observe_ms: 86_400_000,
+    observe_thresholds: { ...DEFAULT_OBSERVE_THRESHOLDS },
+  },
   STATUS: { v: 1, type: 'STATUS' },
   STATE: {
     v: 1,
@@ -49,6 +60,7 @@ export const EXAMPLES: Record<FrameType, Record<string, unknown>> = {
     timeline: [{ phase: 'reserved', at: 1_714_000_000_000 }],
     health: [SAMPLE],
     last_verdict: RECORD,
+    standby: { pid: 90, handoff_id: 'h-before', until: 1_714_086_400_000, rss_bytes: 41_943_040 },
   },
   SUBSCRIBE: { v: 1, type: 'SUBSCRIBE' },
   EVENT: { v: 1, type: 'EVENT', event: { kind: 'phase', handoff_id: ID, phase: 'init', at: 1_714_000_001_000, note: 'green pid 200' } },
@@ -72,6 +84,9 @@ export const EXAMPLES: Record<FrameType, Record<string, unknown>> = {
   HANDOFF_COMPLETE: { v: 1, type: 'HANDOFF_COMPLETE', handoff_id: ID, reason: 'bake passed' },
   HANDOFF_ROLLBACK: { v: 1, type: 'HANDOFF_ROLLBACK', handoff_id: ID, reason: 'adapter failed', cursors: { telegram: { kind: 'telegram', offset: 1049 } } },
   HANDOFF_STOPPED: { v: 1, type: 'HANDOFF_STOPPED', handoff_id: ID, cursors: { telegram: { kind: 'telegram', offset: 1051 } } },
+  STANDBY_WELCOME: { v: 1, type: 'STANDBY_WELCOME', handoff_id: ID, server_pid: 200, release: 'r2', runtime: 'claw', until: 1_714_086_400_000, heartbeat_ms: 1_000 },
+  STANDBY_STATUS: { v: 1, type: 'STANDBY_STATUS', rss_bytes: 41_943_040, until: 1_714_086_400_000 },
+  STANDBY_END: { v: 1, type: 'STANDBY_END', handoff_id: ID, reason: 'superseded by handoff h-next' },
 };
 
 /** Top-level fields each type may leave out (beside none); every other field is required. */
@@ -79,10 +94,10 @@ export const OPTIONAL: Record<FrameType, readonly string[]> = {
   HELLO: ['handoff_id', 'client'],
   WELCOME: [],
   ERROR: ['frame'],
-  RESERVE: ['thresholds', 'deadlines'],
+  RESERVE: ['thresholds', 'deadlines', 'observe_ms', 'observe_thresholds'],
   RESERVED: [],
   STATUS: [],
-  STATE: [],
+  STATE: ['standby'],
   SUBSCRIBE: [],
   EVENT: [],
   ABORT: [],
@@ -95,6 +110,9 @@ export const OPTIONAL: Record<FrameType, readonly string[]> = {
   HANDOFF_COMPLETE: [],
   HANDOFF_ROLLBACK: ['cursors'],
   HANDOFF_STOPPED: [],
+  STANDBY_WELCOME: [],
+  STANDBY_STATUS: [],
+  STANDBY_END: [],
 };
 
 /** A deep copy of the example of `type`, with `patch` laid over its top level. */

@@ -13,7 +13,7 @@ import {
   VerdictRecord,
   type FrameType,
 } from '../../src/protocol/frames.ts';
-import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS, Deadlines, Thresholds } from '../../src/protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, DEFAULT_OBSERVE_THRESHOLDS, DEFAULT_THRESHOLDS, Deadlines, Thresholds } from '../../src/protocol/deadlines.ts';
 import { HandoffId, parseHandoffId } from '../../src/protocol/ids.ts';
 import { BAD_IDS, EXAMPLES, example, GOOD_IDS, ID, OPTIONAL, RECORD, SAMPLE } from './examples.ts';
 
@@ -41,9 +41,9 @@ function wrongType(v: unknown): unknown {
   return 'x';
 }
 
-test('FRAME_SCHEMAS covers the 19 frame types of v1 and the examples cover them all', () => {
+test('FRAME_SCHEMAS covers the 22 frame types of v1 and the examples cover them all', () => {
   assert.deepEqual(TYPES.sort(), Object.keys(EXAMPLES).sort());
-  assert.equal(TYPES.length, 19);
+  assert.equal(TYPES.length, 22);
   assert.equal(PROTOCOL_VERSION, 1);
 });
 
@@ -327,6 +327,11 @@ test('defaults of every deadline and threshold are the ones docs/protocol.md lis
   const code = { ...DEFAULT_DEADLINES, ...DEFAULT_THRESHOLDS };
   assert.ok(documented.size > 0, 'the tables of section 10 were found');
   assert.deepEqual(Object.fromEntries(documented), code, 'every default in the code is documented with the same value, and no other');
+  // The thresholds table's third column: the observation window's defaults.
+  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('\n## 10. '), doc.indexOf('\n## 11. '));
+  const window = Object.fromEntries([...section.matchAll(/^\| `([a-z_]+)` \| [0-9.]+ \| ([0-9.]+) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
+  assert.deepEqual(window, DEFAULT_OBSERVE_THRESHOLDS);
 });
 
 test('a partial set of deadlines and thresholds in RESERVE is completed from the defaults', () => {

@@ -9,7 +9,7 @@ export const SELF: BlueSelf = { pid: 100, release: 'r1', runtime: 'legacy', stor
 export const ID = 'h1';
 export const GREEN = 555;
 export const T0 = 1_700_000_000_000;
-export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000, takeover_ms: 4_000 };
+export const DL: Deadlines = { hello_ms: 5_000, claim_ms: 60_000, ack_ms: 20_000, drain_ms: 3_000, confirm_ms: 4_000, heartbeat_ms: 1_000, rollback_grace_ms: 5_000, takeover_ms: 4_000, restart_grace_ms: 5_000 };
 export const TH: Thresholds = { ...DEFAULT_THRESHOLDS, max_heartbeat_age_ms: 2_500 };
 export const BAKE = 10_000;
 /** Cursors of one Telegram adapter at `offset`. */
@@ -72,6 +72,8 @@ export function framesOf(fx: BlueEffect): Outgoing[] {
     case 'reply':
     case 'reply_close':
     case 'to_green':
+    case 'to_standby':
+    case 'end_standby':
       return [fx.frame];
     case 'emit':
       return [{ type: 'EVENT', event: fx.event }];
@@ -139,6 +141,7 @@ export function kinds(effects: BlueEffect[]): string[] {
       case 'reply':
       case 'reply_close':
       case 'to_green':
+      case 'to_standby':
         return `${fx.kind}:${fx.frame.type === 'ERROR' ? `ERROR ${fx.frame.code}` : fx.frame.type}`;
       case 'emit':
         return `emit:${fx.event.kind}`;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { initialState, step, view, type BlueEvent, type BlueState } from '../../src/protocol/machine.ts';
 import { encodeFrame, MAX_LINE_BYTES } from '../../src/protocol/framing.ts';
-import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, DEFAULT_OBSERVE_THRESHOLDS, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
 import type { Cursors, Phase } from '../../src/protocol/frames.ts';
 import {
   assertWireSafe,
@@ -50,7 +50,18 @@ function assertEnded(r: ReturnType<typeof go>, verdict: 'failed' | 'rolled-back'
 
 test('a blue that has just started is idle, without a deadline or a handoff', () => {
   const s = initialState(SELF);
-  assert.deepEqual(s, { phase: 'idle', deadline: null, self: SELF, baseline: { latency_p99_ms: null, replies: 0 }, handoff: null, last_verdict: null, unrecorded: [] });
+  assert.deepEqual(s, {
+    phase: 'idle',
+    deadline: null,
+    self: SELF,
+    baseline: { latency_p99_ms: null, replies: 0 },
+    handoff: null,
+    last_verdict: null,
+    unrecorded: [],
+    window: null,
+    standby: null,
+    reverting: null,
+  });
   const last = reach('complete').s.last_verdict;
   assert.equal(initialState(SELF, last).last_verdict, last);
 });
@@ -67,7 +78,15 @@ test('baseline: set between handoffs only (a refused RESERVE must not move the b
 test('RESERVE when idle: reserved until the claim deadline, RESERVED with the full settings', () => {
   const r = go(initialState(SELF), E.reserve(T0));
   assert.deepEqual(kinds(r.effects), ['emit:phase', 'reply:RESERVED']);
-  assert.deepEqual(frameOf(r.effects, 'reply'), { type: 'RESERVED', handoff_id: ID, expires_at: T0 + 60_000, thresholds: TH, deadlines: DL });
+  assert.deepEqual(frameOf(r.effects, 'reply'), {
+    type: 'RESERVED',
+    handoff_id: ID,
+    expires_at: T0 + 60_000,
+    thresholds: TH,
+    deadlines: DL,
+    observe_ms: 0,
+    observe_thresholds: DEFAULT_OBSERVE_THRESHOLDS,
+  });
   assert.deepEqual(only(r.effects, 'emit').event, { kind: 'phase', handoff_id: ID, phase: 'reserved', at: T0, note: 'release r2, runtime claw' });
   assert.equal(r.state.phase, 'reserved');
   assert.equal(r.state.deadline, T0 + 60_000);
@@ -86,6 +105,8 @@ test('RESERVE when idle: reserved until the claim deadline, RESERVED with the fu
     expires_at: T0 + DEFAULT_DEADLINES.claim_ms,
     thresholds: DEFAULT_THRESHOLDS,
     deadlines: { ...DEFAULT_DEADLINES, ack_ms: 7_000 },
+    observe_ms: 0,
+    observe_thresholds: DEFAULT_OBSERVE_THRESHOLDS,
   });
 });
 
@@ -803,6 +824,7 @@ test('view: STATE during a handoff and after one', () => {
     timeline: fed.handoff!.timeline,
     health: fed.handoff!.health,
     last_verdict: null,
+    standby: null,
   });
   const ended = drive(fed, [E.abort(now + 2000), E.tick(now + 2001, false)]).state;
   const after = view(ended) as Extract<ReturnType<typeof view>, { type: 'STATE' }>;
@@ -859,7 +881,7 @@ test('reasons from peers longer than a frame allows are clipped, never sent inva
 
 type Spec =
   | { k: 'next'; dt: number; ok: boolean }
-  | { k: 'reserve'; dt: number; id: string; bake: number; dl: Partial<typeof DL>; th: Partial<typeof TH> }
+  | { k: 'reserve'; dt: number; id: string; bake: number; dl: Partial<typeof DL>; th: Partial<typeof TH>; observe: number }
   | { k: 'hello'; dt: number; right: boolean; pid: number }
   | { k: 'ack'; dt: number; right: boolean; release: boolean; runtime: boolean; pid: number }
   | { k: 'drained'; dt: number }
@@ -893,6 +915,7 @@ function specsWith(wild: boolean): fc.Arbitrary<Spec> {
         dt,
         id: fc.constantFrom('h1', 'h2', 'a'.repeat(64)),
         bake: fc.integer({ min: 0, max: 30_000 }),
+        observe: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 100_000 })),
         dl: fc.record(
           {
             claim_ms: fc.integer({ min: 1, max: 20_000 }),
@@ -964,7 +987,7 @@ function eventFor(spec: Spec, s: BlueState, now: number): BlueEvent {
           return spec.ok ? E.stopped(now, tg(1), id(true)) : E.tick(now, false);
       }
     case 'reserve':
-      return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th });
+      return E.reserve(now, { handoff_id: spec.id, bake_ms: spec.bake, deadlines: spec.dl, thresholds: spec.th, observe_ms: spec.observe });
     case 'hello':
       return E.hello(now, id(spec.right), spec.pid);
     case 'ack':
@@ -1048,9 +1071,17 @@ test('property: random events never throw, keep deadlines consistent, resume at 
             assert.equal(fx.pid, before.handoff?.green_pid, 'the pid stopped is green');
             t!.stopped = true;
           }
-          if (fx.kind === 'exit') {
-            assert.ok(ev.type === 'takeover_checked' && ev.server_pid === before.handoff?.green_pid, 'exit only once the socket answers from green');
+          if (fx.kind === 'exit' || fx.kind === 'stand_by') {
+            assert.ok(ev.type === 'takeover_checked' && ev.server_pid === before.handoff?.green_pid, 'exit or stand by only once the socket answers from green');
             assert.ok(before.phase === 'complete' && s.phase === 'complete');
+            // A window was reserved exactly when blue stands by, and the promoted record says until when.
+            const h = before.handoff!;
+            assert.equal(fx.kind === 'stand_by', h.observe_ms > 0);
+            if (fx.kind === 'stand_by') {
+              assert.equal(fx.setup.until, h.pending!.decided_at + h.observe_ms);
+              assert.deepEqual(fx.setup.record, s.last_verdict);
+              assert.equal(fx.setup.green_pid, h.green_pid);
+            }
             t!.exited = true;
           }
         }
