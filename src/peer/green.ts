@@ -197,6 +197,13 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   const initMs = os.now() - t0;
   if (!init) return blueGone('start-up');
   if (closed && queue.length === 0) return blueGone('start-up');
+  // A store this runtime cannot read must not be handed over to it (protocol.md section 17): no ACK.
+  if (init.store.schema !== opts.storeSchema) {
+    const reason = `cannot read store schema ${init.store.schema} at ${init.store.path}`;
+    log(`green: ${reason}`);
+    fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason });
+    return stopped('failed', reason);
+  }
   await hooks.beforeAck?.();
   fc!.send({
     type: 'HANDOFF_ACK',

@@ -201,3 +201,21 @@ test('a cursor green cannot start from (another kind): HANDOFF_ROLLBACK before C
   assert.match(rec.reason, /^green rolled back: could not start the adapters: cursor "telegram" is a discord cursor/);
   assert.deepEqual(w.adapters.calls.slice(-1), ['start {"telegram":{"kind":"telegram","offset":100}}'], 'blue polls again from the cursors it handed over');
 });
+
+test('a store schema green cannot read: HANDOFF_ROLLBACK before any ACK, blue fails the handoff and never pauses', async () => {
+  const w = await blueWorld();
+  const o = await observer(w);
+  await reserve(o);
+  const gr = startGreen(w.world, { storeSchema: 2 });
+  await w.world.until(() => gr.result() !== null, 30_000, "green's result");
+  const r = gr.result()!;
+  assert.equal(r.kind, 'stopped');
+  if (r.kind !== 'stopped') return;
+  assert.equal(r.verdict, 'failed');
+  assert.match(r.reason, /^cannot read store schema 1 at /);
+  assert.deepEqual(gr.adapters.calls, [], 'green polled nothing');
+  await w.world.until(() => w.blue.state().phase === 'idle', 5_000, 'blue back to idle');
+  assert.equal(w.blue.state().last_verdict?.verdict, 'failed');
+  assert.match(w.blue.state().last_verdict?.reason ?? '', /^green rolled back: cannot read store schema 1 at /);
+  assert.equal(w.adapters.running, true, 'blue never stopped polling');
+});
