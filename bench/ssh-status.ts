@@ -5,8 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectSsh } from '../src/host/ssh/connect.ts';
-import { resolvePaths } from '../src/handoff/paths.ts';
-import { openObserver, readHostToken } from '../src/handoff/observe.ts';
+import { link } from '../src/handoff/attach.ts';
+import { openObserver } from '../src/handoff/observe.ts';
+import type { EngineParams } from '../src/core/params.ts';
 import type { Sshd } from '../test/support/sshd.ts';
 
 /** SSH options for the harness sshd, pinned by its known_hosts line. */
@@ -21,13 +22,20 @@ export function sshOptionsFor(s: Sshd) {
   };
 }
 
+/** What a status run asks of the engine for the gateway at `home`. */
+function statusParams(home: string): EngineParams {
+  return {
+    mode: 'status', targetName: 'bench', hermesHome: home, socketPath: null, greenCommand: null, workdir: null, runtime: 'claw', release: '',
+    greenEnv: {}, prepareCommand: null, launcher: 'process', systemdUnit: 'hermes-green@', bakeMs: 0, timeoutMs: 60_000, thresholds: {}, deadlines: {},
+  };
+}
+
 /** STATUS round trips (ms) over one SSH connection to the gateway at `home`, after `warmup` unmeasured ones; rejects if more than one connection was needed. */
 export async function measureStatusRtt(s: Sshd, home: string, n: number, warmup = 20): Promise<number[]> {
   const host = await connectSsh(sshOptionsFor(s), { info: () => {}, warn: () => {} });
   try {
-    const paths = await resolvePaths(host, home, null);
-    const token = await readHostToken(host, paths);
-    const obs = await openObserver(host, paths, token);
+    const l = await link(statusParams(home), { host, log: { info: () => {}, warn: () => {} } });
+    const obs = await openObserver(host, l.paths.socket, l.token ?? '', l.clock);
     try {
       const rtts: number[] = [];
       for (let i = 0; i < warmup + n; i++) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { LAUNCH_SCRIPT } from '../../src/handoff/launch.ts';
+import { LAUNCH_SCRIPT } from '../../src/handoff/remote/scripts.ts';
 import type { ExecOptions, ExecResult, Host } from '../../src/host/host.ts';
 import { realOs, waitGone } from '../../src/peer/os.ts';
 

@@ -115,6 +115,8 @@ const HELP_GROUPS: Array<[title: string, lines: HelpLine[]]> = [
       ['--max-error-rate R|P%'],
       ['--max-latency-factor F'],
       ['--latency-floor-ms MS'],
+      ['--expected-latency-ms MS'],
+      ['--min-messages N'],
       ['--max-heartbeat-age-seconds S'],
       ['--consecutive-breaches N'],
       ['--ack-timeout-seconds S'],

@@ -73,6 +73,8 @@ const Inputs = z.object({
   'max-error-rate': field('max-error-rate', rate),
   'max-latency-factor': field('max-latency-factor', number(1, 1000)),
   'latency-floor-ms': field('latency-floor-ms', number(0, 3_600_000, ' of milliseconds')),
+  'expected-latency-ms': field('expected-latency-ms', integer(1, 3_600_000)),
+  'min-messages': field('min-messages', integer(0, 1_000_000)),
   'max-heartbeat-age-seconds': field('max-heartbeat-age-seconds', seconds1),
   'consecutive-breaches': field('consecutive-breaches', integer(1, 100)),
   'ack-timeout-seconds': field('ack-timeout-seconds', seconds1),

@@ -66,3 +66,41 @@ export function rollbackRequested(words: Words): string {
 
 /** The commit status description the post step sets when the main step stopped before a verdict. */
 export const CANCELLED_DESCRIPTION = `cancelled: the run stopped before a verdict (${RERUN_STATUS})`;
+
+/** Where docs/handoff.md says how to start the gateway when nothing listens on its socket. */
+export const START_GATEWAY_DOC = 'docs/handoff.md#when-blue-is-not-running';
+
+/** The reason when a socket file is there but nothing accepts connections on it: the gateway is gone. */
+export function staleSocket(socket: string): string {
+  return `nothing accepts connections on ${socket}: blue is not running (stale socket). Start the gateway (${START_GATEWAY_DOC})`;
+}
+
+/** The reason when there is no socket at all where the gateway should listen (`words` name the input that sets it). */
+export function missingSocket(socket: string, words: Words = ACTION_WORDS): string {
+  return `nothing listens on ${socket}: there is no socket there, so blue is not running (or ${words.input('socket-path')} points elsewhere). Start the gateway (${START_GATEWAY_DOC})`;
+}
+
+/** The reason when a status or rollback names a handoff the host does not know: what the host knows instead. */
+export function noSuchHandoff(
+  id: string,
+  known: { last: { id: string; verdict: string } | null; underWay: { id: string; phase: string } | null },
+): string {
+  const under = known.underWay ? `; handoff ${known.underWay.id} is under way (phase ${known.underWay.phase})` : '';
+  const last = known.last ? `; the last one was ${known.last.id} (${known.last.verdict})` : '; no handoff has a verdict there yet';
+  return `no handoff ${id} on this host${under}${last}`;
+}
+
+/** The reason when a key the host agent marks read-only is used for a mode that changes something. */
+export function readOnlyKey(mode: Mode, words: Words = ACTION_WORDS): string {
+  return `this SSH key is the host agent's read-only key: it may run ${words.mode('preflight')} and ${words.mode('status')}, not ${words.mode(mode)}; use the deploy key (docs/host-setup.md#the-deploy-keys-and-the-host-agent)`;
+}
+
+/** The reason when the run's deadline passed while another handoff held the host: this run judged no release. */
+export function busyTimedOut(timeoutMs: number, holder: string, words: Words = ACTION_WORDS): string {
+  return `${words.deadline} of ${Math.round(timeoutMs / 1000)} s passed while ${holder} held the host; this run judged no release: rerun it once that handoff has ended`;
+}
+
+/** The reason when a busy host was freed too late: what is left of the run's deadline cannot hold the bake. */
+export function busyNoTimeLeft(timeoutMs: number, holder: string, bakeMs: number, words: Words = ACTION_WORDS): string {
+  return `${holder} held the host until less of ${words.deadline} of ${Math.round(timeoutMs / 1000)} s was left than a bake of ${Math.round(bakeMs / 1000)} s needs; this run judged no release: rerun it`;
+}

@@ -1,27 +1,33 @@
 import type { HealthSample, Phase, TimelineEntry, VerdictRecord } from '../protocol/frames.ts';
 import { DEFAULT_DEADLINES } from '../protocol/deadlines.ts';
-import type { ObserverClient, ObserverEvent } from '../peer/observer.ts';
-import { openObserver, readHostVerdict, sleep } from './observe.ts';
-import type { EngineIo } from './params.ts';
-import type { HostPaths } from './paths.ts';
+import type { ObserverClient, ObserverEvent, StateFrame } from '../peer/observer.ts';
 import { errorMessage } from '../core/errors.ts';
+import { isFatalHostError, openObserver } from './observe.ts';
+import type { Link } from './link.ts';
 
 export type FollowEnd = { kind: 'verdict'; record: VerdictRecord } | { kind: 'timeout'; phase: string };
 
 export interface FollowArgs {
-  io: EngineIo;
-  paths: HostPaths;
-  token: string;
   id: string;
-  /** Epoch ms at which the action stops waiting. */
+  /** Epoch ms (of the link's clock) at which the action stops waiting. */
   deadlineAt: number;
-  /** An observer already connected (and not yet subscribed), if any. */
+  /** An observer already connected (and not yet subscribed), if any; follow closes it. */
   first?: ObserverClient | null;
   /** Called about once a second while the handoff is still only reserved: returns a reason to abort, or null. */
   checkUnclaimed?: () => Promise<string | null>;
+  /** The handoff's phases and health samples as they arrive. */
   timeline: TimelineEntry[];
   health: HealthSample[];
+  /** The takeover deadline the handoff runs under: a fresh `promoted` verdict file is trusted only after it. */
+  takeoverMs?: number;
+  /** Another run's handoff (the host is busy): no phase hook, no bake progress; `onTick` hears of it instead. */
+  quiet?: boolean;
+  /** Called about once a second with the phase known so far. */
+  onTick?: (phase: string) => void;
 }
+
+/** How long one wait for an event lasts before the loop looks at the deadline and the reservation again. */
+const TICK_MS = 1_000;
 
 const fmtS = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -33,15 +39,17 @@ export function settled(rec: VerdictRecord, now: number, takeoverMs = DEFAULT_DE
   return rec.verdict !== 'promoted' || rec.decided_by === 'green' || now - rec.decided_at > takeoverMs + 5_000;
 }
 
-/** Follows handoff `id` by SUBSCRIBE until its verdict, re-attaching after a dropped connection; never past the deadline. */
-export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
-  const now = a.io.now ?? Date.now;
-  const every = a.io.progressEveryMs ?? 10_000;
+/**
+ * Follows handoff `a.id` until its verdict, never past the deadline: by SUBSCRIBE over the socket, re-attaching
+ * after a dropped connection, or (a key that may not open the socket) by asking the host's STATE once a second.
+ * A host whose key no longer matches its pins ends it at once (the error is thrown, never retried).
+ */
+export async function followHandoff(link: Link, a: FollowArgs): Promise<FollowEnd> {
+  const { clock, io } = link;
+  const takeoverMs = a.takeoverMs ?? DEFAULT_DEADLINES.takeover_ms;
   let phase: string = 'reserved';
   let bake: { started: number; ms: number } | null = null;
-  let lastProgress = now();
-  let obs: ObserverClient | null = a.first ?? null;
-  let delay = 200;
+  let lastProgress = clock.now();
   const seen = new Set(a.timeline.map((t) => `${t.phase}@${t.at}`));
 
   const onPhase = (p: Phase | string, at: number, note?: string) => {
@@ -50,96 +58,139 @@ export async function followHandoff(a: FollowArgs): Promise<FollowEnd> {
     seen.add(key);
     a.timeline.push({ phase: p, at, ...(note ? { note } : {}) });
     phase = p;
-    a.io.log.info(`phase ${p}${note ? `: ${note}` : ''}`);
-    a.io.onPhase?.(p, note ?? p);
+    if (a.quiet) return;
+    io.log.info(`phase ${p}${note ? `: ${note}` : ''}`);
+    io.onPhase?.(p, note ?? p);
   };
-  const onEvent = (e: ObserverEvent) => {
-    if (e.kind === 'phase' && e.handoff_id === a.id) onPhase(e.phase, e.at, e.note);
-    if (e.kind === 'health' && e.handoff_id === a.id) {
-      a.health.push(e.sample);
-      if (bake && now() - lastProgress >= every) {
-        lastProgress = now();
-        const w = a.health.slice(-10);
-        const handled = w.reduce((x, s) => x + s.handled, 0);
-        const errors = w.reduce((x, s) => x + s.errors, 0);
-        const p99 = w.reduce((x, s) => Math.max(x, s.latency_p99_ms), 0);
-        a.io.log.info(
-          `bake ${fmtS(now() - bake.started)}/${fmtS(bake.ms)}: green handled ${handled} in the last ${w.length} heartbeats, error rate ${handled ? ((errors / handled) * 100).toFixed(1) : '0.0'}%, p99 ${Math.round(p99)} ms`,
-        );
-      }
-    }
+  const onSample = (sample: HealthSample) => {
+    a.health.push(sample);
+    if (a.quiet || !bake || clock.now() - lastProgress < (io.progressEveryMs ?? 10_000)) return;
+    lastProgress = clock.now();
+    const w = a.health.slice(-10);
+    const handled = w.reduce((x, s) => x + s.handled, 0);
+    const errors = w.reduce((x, s) => x + s.errors, 0);
+    const p99 = w.reduce((x, s) => Math.max(x, s.latency_p99_ms), 0);
+    io.log.info(
+      `bake ${fmtS(clock.now() - bake.started)}/${fmtS(bake.ms)}: green handled ${handled} in the last ${w.length} heartbeats, error rate ${handled ? ((errors / handled) * 100).toFixed(1) : '0.0'}%, p99 ${Math.round(p99)} ms`,
+    );
   };
-
-  while (now() < a.deadlineAt) {
-    if (!obs || obs.isClosed) {
-      try {
-        obs = await openObserver(a.io.host, a.paths, a.token, Math.max(1_000, Math.min(10_000, a.deadlineAt - now())));
-        delay = 200;
-      } catch (e) {
-        // The socket may be between owners (green renaming it in) or the link may be down.
-        const rec = await readHostVerdict(a.io.host, a.paths, a.id).catch(() => null);
-        if (rec && settled(rec, now())) return { kind: 'verdict', record: rec };
-        a.io.log.warn(`cannot reach the handoff socket (${errorMessage(e)}); retrying in ${delay} ms`);
-        await sleep(Math.min(delay, Math.max(0, a.deadlineAt - now())));
-        delay = Math.min(delay * 2, 5_000);
-        continue;
-      }
-    }
-    let verdict: VerdictRecord | null = null;
-    let wake: (() => void) | null = null;
-    const c = obs;
-    const subscribeHandler = (e: ObserverEvent) => {
-      onEvent(e);
-      if (e.kind === 'verdict' && e.record.handoff_id === a.id) {
-        verdict = e.record;
-        wake?.();
-      }
-    };
-    let state;
-    try {
-      state = await c.subscribe(subscribeHandler, 10_000);
-    } catch (e) {
-      a.io.log.warn(`lost the handoff socket while subscribing: ${errorMessage(e)}`);
-      c.close();
-      continue;
-    }
-    for (const t of state.timeline) if (state.handoff?.id === a.id || state.last_verdict?.handoff_id === a.id) onPhase(t.phase, t.at, t.note);
-    if (state.handoff?.id === a.id) {
+  /** Takes what a STATE says about this handoff; the verdict when it has one. */
+  const absorbState = (state: StateFrame): VerdictRecord | null => {
+    const mine = state.handoff?.id === a.id;
+    if (mine || state.last_verdict?.handoff_id === a.id) for (const t of state.timeline) onPhase(t.phase, t.at, t.note);
+    if (mine && state.handoff) {
       phase = state.phase;
       if (state.handoff.bake_started_at) bake = { started: state.handoff.bake_started_at, ms: state.handoff.bake_ms };
-    } else if (state.last_verdict?.handoff_id === a.id) {
-      c.close();
-      return { kind: 'verdict', record: state.last_verdict };
-    } else {
-      // This listener does not know the handoff: its verdict may be on disk only.
-      const rec = await readHostVerdict(a.io.host, a.paths, a.id).catch(() => null);
-      c.close();
-      if (rec && settled(rec, now())) return { kind: 'verdict', record: rec };
-      await sleep(Math.min(500, Math.max(0, a.deadlineAt - now())));
-      continue;
+      return null;
     }
-    // Wait for the verdict, a closed connection or the deadline; check an unclaimed reservation once a second.
-    while (!verdict && !c.isClosed && now() < a.deadlineAt) {
-      await new Promise<void>((r) => {
-        wake = r;
-        c.onClose(r);
-        setTimeout(r, Math.min(1_000, Math.max(1, a.deadlineAt - now())));
-      });
-      wake = null;
-      if (phase === 'baking' && !bake) bake = { started: a.timeline.find((t) => t.phase === 'baking')?.at ?? now(), ms: state.handoff.bake_ms };
-      if (!verdict && phase === 'reserved' && a.checkUnclaimed) {
-        const why = await a.checkUnclaimed();
-        if (why) {
-          await c.abort(a.id, why, 10_000).catch(() => undefined);
+    return state.last_verdict?.handoff_id === a.id ? state.last_verdict : null;
+  };
+  /** The verdict file, when it can be trusted without the socket. */
+  const settledFile = async (): Promise<VerdictRecord | null> => {
+    const rec = await link.remote.verdict(a.id).catch((e: unknown) => {
+      if (isFatalHostError(e)) throw e;
+      return null;
+    });
+    return rec && settled(rec, clock.now(), takeoverMs) ? rec : null;
+  };
+  const left = () => Math.max(0, a.deadlineAt - clock.now());
+
+  // A key that may not open the socket (the agent's read-only key): the host's STATE, once a second.
+  if (link.token === null) {
+    a.first?.close();
+    while (clock.now() < a.deadlineAt) {
+      let state: StateFrame | null = null;
+      try {
+        state = await link.remote.state();
+      } catch (e) {
+        if (isFatalHostError(e)) throw e;
+        io.log.warn(`cannot read blue's state (${errorMessage(e)}); asking again`);
+      }
+      const rec = state ? absorbState(state) : null;
+      if (rec) return { kind: 'verdict', record: rec };
+      if (!state || state.handoff?.id !== a.id) {
+        const file = await settledFile();
+        if (file) return { kind: 'verdict', record: file };
+      } else if (state.health.length > a.health.length) {
+        for (const s of state.health.slice(a.health.length)) onSample(s);
+      }
+      a.onTick?.(phase);
+      await clock.sleep(Math.min(TICK_MS, left()));
+    }
+    return { kind: 'timeout', phase };
+  }
+
+  const token = link.token;
+  let obs: ObserverClient | null = a.first ?? null;
+  let delay = 200;
+  try {
+    while (clock.now() < a.deadlineAt) {
+      if (!obs || obs.isClosed) {
+        try {
+          obs = await openObserver(io.host, link.paths.socket, token, clock, Math.max(1_000, Math.min(10_000, left())));
+          delay = 200;
+        } catch (e) {
+          if (isFatalHostError(e)) throw e;
+          // The socket may be between owners (green renaming it in) or the link may be down.
+          const rec = await settledFile();
+          if (rec) return { kind: 'verdict', record: rec };
+          io.log.warn(`cannot reach the handoff socket (${errorMessage(e)}); retrying in ${delay} ms`);
+          await clock.sleep(Math.min(delay, left()));
+          delay = Math.min(delay * 2, 5_000);
+          continue;
         }
       }
+      const c = obs;
+      let verdict: VerdictRecord | null = null;
+      let wake: (() => void) | null = null;
+      let state: StateFrame;
+      try {
+        state = await c.subscribe((e: ObserverEvent) => {
+          if (e.kind === 'phase' && e.handoff_id === a.id) onPhase(e.phase, e.at, e.note);
+          if (e.kind === 'health' && e.handoff_id === a.id) onSample(e.sample);
+          if (e.kind === 'verdict' && e.record.handoff_id === a.id) {
+            verdict = e.record;
+            wake?.();
+          }
+        }, 10_000);
+      } catch (e) {
+        io.log.warn(`lost the handoff socket while subscribing: ${errorMessage(e)}`);
+        c.close();
+        continue;
+      }
+      const known = absorbState(state);
+      if (known) return { kind: 'verdict', record: known };
+      if (state.handoff?.id !== a.id) {
+        // This listener does not know the handoff: its verdict may be on disk only.
+        c.close();
+        const rec = await settledFile();
+        if (rec) return { kind: 'verdict', record: rec };
+        await clock.sleep(Math.min(500, left()));
+        continue;
+      }
+      const bakeMs = state.handoff.bake_ms;
+      // One close listener per connection; one timer per wait, cancelled when something else wakes it.
+      c.onClose(() => wake?.());
+      while (!verdict && !c.isClosed && clock.now() < a.deadlineAt) {
+        let cancel = () => {};
+        await new Promise<void>((r) => {
+          wake = r;
+          cancel = clock.after(Math.min(TICK_MS, Math.max(1, left())), r);
+        });
+        cancel();
+        wake = null;
+        if (phase === 'baking' && !bake) bake = { started: a.timeline.find((t) => t.phase === 'baking')?.at ?? clock.now(), ms: bakeMs };
+        a.onTick?.(phase);
+        if (!verdict && phase === 'reserved' && a.checkUnclaimed) {
+          const why = await a.checkUnclaimed();
+          if (why) await c.abort(a.id, why, 10_000).catch(() => undefined);
+        }
+      }
+      if (verdict) return { kind: 'verdict', record: verdict };
+      if (c.isClosed) io.log.warn('the handoff socket closed; re-attaching with STATUS');
     }
-    if (verdict) {
-      c.close();
-      return { kind: 'verdict', record: verdict };
-    }
-    if (c.isClosed) a.io.log.warn('the handoff socket closed; re-attaching with STATUS');
+    return { kind: 'timeout', phase };
+  } finally {
+    obs?.close();
   }
-  obs?.close();
-  return { kind: 'timeout', phase };
 }

@@ -1,51 +1,31 @@
 import type { VerdictRecord } from '../protocol/frames.ts';
-import { VerdictRecord as VerdictRecordSchema } from '../protocol/frames.ts';
-import { verdictFile } from '../core/layout.ts';
 import { ObserverClient } from '../peer/observer.ts';
 import type { Host } from '../host/host.ts';
-import type { HostPaths } from './paths.ts';
+import { HostKeyMismatchError } from '../host/host.ts';
 import { errorMessage } from '../core/errors.ts';
-import { hostToken } from '../core/token.ts';
+import type { EngineClock } from './params.ts';
 
-/** Reads the socket token on the host (the value is a secret: the caller masks it). */
-export async function readHostToken(host: Host, paths: HostPaths): Promise<string> {
-  const r = await host.exec(['cat', '--', paths.token], { timeoutMs: 15_000 });
-  const t = r.stdout.trim();
-  if (r.code !== 0 || t.length === 0) throw new Error(`cannot read the handoff token ${paths.token}: ${r.stderr.trim() || 'empty'}`);
-  return hostToken(t, paths.token);
+/** Opens an observer connection to blue over the host (HELLO with the token); its request deadlines run on `clock`. */
+export async function openObserver(host: Host, socket: string, token: string, clock: EngineClock, timeoutMs = 10_000): Promise<ObserverClient> {
+  const stream = await host.openSocket(socket, timeoutMs);
+  return ObserverClient.open(stream, token, timeoutMs, 'hermes-handoff', { pid: process.pid, after: clock.after });
 }
 
-/** Opens an observer connection to blue over the host (HELLO with the token). */
-export async function openObserver(host: Host, paths: HostPaths, token: string, timeoutMs = 10_000): Promise<ObserverClient> {
-  const stream = await host.openSocket(paths.socket, timeoutMs);
-  return ObserverClient.open(stream, token, timeoutMs);
+/** True when `e` is a failure no retry can fix: the host's key matches no pin (issue 9 item 8). */
+export function isFatalHostError(e: unknown): e is HostKeyMismatchError {
+  return e instanceof HostKeyMismatchError;
 }
-
-/** Reads the verdict file of handoff `id` on the host, or null when there is none (yet). */
-export async function readHostVerdict(host: Host, paths: HostPaths, id: string): Promise<VerdictRecord | null> {
-  const r = await host.exec(['cat', '--', verdictFile(paths, id)], { timeoutMs: 15_000 });
-  if (r.code !== 0) return null;
-  try {
-    const v = VerdictRecordSchema.safeParse(JSON.parse(r.stdout));
-    return v.success ? v.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * After a promoted verdict: waits until the handoff socket answers from green (its pid, the
  * promoted release), proving green took the socket over. Resolves null when it does, else why not.
  */
-export async function confirmTakeover(host: Host, paths: HostPaths, token: string, record: VerdictRecord, timeoutMs: number): Promise<string | null> {
-  const end = Date.now() + timeoutMs;
+export async function confirmTakeover(host: Host, socket: string, token: string, record: VerdictRecord, clock: EngineClock, timeoutMs: number): Promise<string | null> {
+  const end = clock.now() + timeoutMs;
   let last = 'no answer';
-  while (Date.now() < end) {
+  while (clock.now() < end) {
     try {
-      const obs = await openObserver(host, paths, token, Math.max(1_000, Math.min(5_000, end - Date.now())));
+      const obs = await openObserver(host, socket, token, clock, Math.max(1_000, Math.min(5_000, end - clock.now())));
       try {
         const st = await obs.status(5_000);
         if (st.server_pid === record.green_pid && st.release === record.release) return null;
@@ -54,9 +34,10 @@ export async function confirmTakeover(host: Host, paths: HostPaths, token: strin
         obs.close();
       }
     } catch (e) {
+      if (isFatalHostError(e)) throw e;
       last = errorMessage(e);
     }
-    await sleep(100);
+    await clock.sleep(Math.min(100, end - clock.now()));
   }
   return `green (pid ${record.green_pid}) did not take over the handoff socket within ${Math.round(timeoutMs / 1000)} s: ${last}`;
 }

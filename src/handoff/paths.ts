@@ -1,26 +1,23 @@
 import { hostLayout, joinHostPath, type HostLayout } from '../core/layout.ts';
-import type { Host } from '../host/host.ts';
 
 /** The gateway's files on the host (core/layout.ts), and where green and prepare-command run. */
 export interface HostPaths extends HostLayout {
-  /** Where green and prepare-command run; null: the login directory. */
+  /** Where green and prepare-command run; null: the login directory (or, with the agent, its config's workdir). */
   workdir: string | null;
 }
 
-/** Resolves hermes-home, socket-path and workdir on the host (expanding a leading `~/` with the host's $HOME). */
-export async function resolvePaths(host: Host, hermesHome: string, socketPath: string | null, workdir: string | null = null): Promise<HostPaths> {
-  let homeDir: string | null = null;
-  const expand = async (p: string) => {
-    if (p !== '~' && !p.startsWith('~/')) return p;
-    if (homeDir === null) {
-      const r = await host.exec(['sh', '-c', 'printf %s "$HOME"'], { timeoutMs: 15_000 });
-      homeDir = r.stdout.trim();
-      if (r.code !== 0 || !homeDir.startsWith('/')) throw new Error('could not read $HOME on the host to expand ~');
-    }
-    return p === '~' ? homeDir : joinHostPath(homeDir, p.slice(2));
-  };
-  const home = await expand(hermesHome);
-  const socket = socketPath ? await expand(socketPath) : null;
-  const wd = workdir ? await expand(workdir) : null;
-  return { ...hostLayout(home, socket), workdir: wd };
+/** True when `p` needs the host's $HOME to be absolute (`~` or `~/...`). */
+export function needsHome(p: string): boolean {
+  return p === '~' || p.startsWith('~/');
+}
+
+/** `p` with a leading `~` or `~/` replaced by `homeDir` (the host's $HOME); anything else as is. */
+export function expandHome(p: string, homeDir: string): string {
+  if (!needsHome(p)) return p;
+  return p === '~' ? homeDir : joinHostPath(homeDir, p.slice(2));
+}
+
+/** The paths for hermes-home, socket-path and workdir, each already absolute on the host. */
+export function hostPaths(home: string, socket: string | null, workdir: string | null): HostPaths {
+  return { ...hostLayout(home, socket), workdir };
 }

@@ -1,67 +1,88 @@
-import { resolvePaths, type HostPaths } from './paths.ts';
-import { openObserver, readHostToken } from './observe.ts';
-import type { Outcome } from '../core/outcome.ts';
+import type { Check, Outcome } from '../core/outcome.ts';
 import type { EngineParams } from '../core/params.ts';
-import type { EngineIo } from './params.ts';
-import { OutcomeBuilder } from './result.ts';
 import { errorMessage } from '../core/errors.ts';
-
-/** Free space below which a handoff is not started (logs, verdict files, green's store writes). */
-const MIN_FREE_KIB = 100 * 1024;
+import { cannotConnect, missingSocket, staleSocket } from '../core/reasons.ts';
+import { AGENT_PROGRAM } from '../host/agent.ts';
+import { isFatalHostError, openObserver } from './observe.ts';
+import { PeerError } from '../peer/observer.ts';
+import { clockOf, type EngineIo } from './params.ts';
+import type { HostPaths } from './paths.ts';
+import { remoteFor, type HostChecks } from './remote/index.ts';
+import { OutcomeBuilder } from './result.ts';
 
 /** Checks, changing nothing, that the host is ready for a handoff: ready, or not-ready with the first failing check. */
 export async function preflight(p: EngineParams, io: EngineIo): Promise<Outcome> {
-  const now = io.now ?? Date.now;
-  const out = new OutcomeBuilder(p, now(), now);
-  const check = (name: string, ok: boolean, detail: string) => {
-    out.checks.push({ name, ok, detail });
-    (ok ? io.log.info : io.log.warn)(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${detail}`);
-    return ok;
+  const clock = clockOf(io);
+  const out = new OutcomeBuilder(p, clock.now(), clock.now);
+  const check = (c: Check) => {
+    out.checks.push(c);
+    (c.ok ? io.log.info : io.log.warn)(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    return c.ok;
   };
   const host = io.host;
-  check('host reachable', true, host.kind === 'ssh' ? 'connected over SSH with a verified host key' : 'running on the host itself');
-  let paths: HostPaths | null = null;
+  const remote = remoteFor(p, io);
+  const via = io.agent ? `; ${AGENT_PROGRAM} ${io.agent.version} (${io.agent.mode} key)` : '';
+  check({ name: 'host reachable', ok: true, detail: host.kind === 'ssh' ? `connected over SSH with a verified host key${via}` : 'running on the host itself' });
+  let hc: HostChecks;
   try {
-    paths = await resolvePaths(host, p.hermesHome, p.socketPath, p.workdir);
-    const r = await host.exec(['test', '-d', paths.home], { timeoutMs: 10_000 });
-    check('hermes-home exists', r.code === 0, r.code === 0 ? paths.home : `${paths.home} is not a directory`);
+    hc = await remote.hostChecks();
   } catch (e) {
-    check('hermes-home exists', false, errorMessage(e));
+    if (isFatalHostError(e)) return out.done('not-ready', cannotConnect(p.targetName, e.message));
+    hc = { before: [{ name: 'host checks', ok: false, detail: errorMessage(e) }], after: [], socketChecked: false };
   }
-  if (paths) {
-    let token: string | null = null;
+  hc.before.forEach(check);
+  const paths = await remote.paths().catch(() => null);
+  if (paths && (!hc.socketChecked || remote.readOnly === null)) {
     try {
-      token = await readHostToken(host, paths);
-      io.addSecret?.(token);
-      check('token readable', true, paths.token);
+      await socketChecks(paths, hc.socketChecked);
     } catch (e) {
-      check('token readable', false, errorMessage(e));
+      if (isFatalHostError(e)) return out.done('not-ready', cannotConnect(p.targetName, e.message));
+      throw e;
     }
-    if (token) {
-      try {
-        const obs = await openObserver(host, paths, token);
-        check('socket answers', true, `${paths.socket} (blue pid ${obs.welcome?.server_pid})`);
-        const st = await obs.status(10_000);
-        obs.close();
-        out.bluePid = st.server_pid;
-        out.release = p.release;
-        check('blue is idle', st.phase === 'idle' && st.handoff === null, st.handoff ? `handoff ${st.handoff.id} is ${st.phase}` : `phase ${st.phase}, release ${st.release}, runtime ${st.runtime}`);
-      } catch (e) {
-        check('socket answers', false, `${paths.socket}: ${errorMessage(e)}`);
-      }
-    }
-    const df = await host.exec(['df', '-Pk', '--', paths.home], { timeoutMs: 10_000 }).catch(() => null);
-    const avail = df && df.code === 0 ? Number.parseInt(df.stdout.trim().split('\n').pop()?.split(/\s+/)[3] ?? '', 10) : NaN;
-    check('free disk', avail >= MIN_FREE_KIB, Number.isFinite(avail) ? `${Math.round(avail / 1024)} MiB free under ${paths.home}` : 'could not read free space');
   }
-  if (p.greenCommand) {
-    const word = p.greenCommand.trim().split(/\s+/)[0] ?? '';
-    const argv = ['sh', '-c', 'if [ -n "$1" ]; then cd "$1" || exit 3; fi; command -v "$2"', 'hermes-preflight', paths?.workdir ?? p.workdir ?? '', word];
-    const r = await host.exec(argv, { timeoutMs: 10_000 }).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message, signal: null }));
-    check('green command resolves', r.code === 0, r.code === 0 ? `${word} -> ${r.stdout.trim()}` : `${word} not found on the host's PATH${p.workdir ? ` in ${p.workdir}` : ''} (non-interactive shells may have a shorter PATH)`);
-  } else if (p.mode === 'promote') {
-    check('green command resolves', false, 'no green-command given');
-  }
+  hc.after.forEach(check);
+  out.release = p.release;
   const failed = out.checks.find((c) => !c.ok);
   return failed ? out.done('not-ready', `${failed.name}: ${failed.detail}`) : out.done('ready', `all ${out.checks.length} checks passed`);
+
+  /**
+   * The token, the socket and blue's phase, from the runner's side. When the agent checked them on the host
+   * already, only that the runner reaches the socket over this connection ('socket reachable over SSH').
+   */
+  async function socketChecks(paths: HostPaths, onHostAlready: boolean): Promise<void> {
+    let token: string | null = null;
+    try {
+      token = await remote.token();
+      io.addSecret?.(token);
+      if (!onHostAlready) check({ name: 'token readable', ok: true, detail: paths.token });
+    } catch (e) {
+      if (isFatalHostError(e)) throw e;
+      check({ name: 'token readable', ok: false, detail: errorMessage(e) });
+    }
+    if (!token) return;
+    const name = onHostAlready ? 'socket reachable over SSH' : 'socket answers';
+    try {
+      const obs = await openObserver(host, paths.socket, token, clock);
+      try {
+        check({ name, ok: true, detail: `${paths.socket} (blue pid ${obs.welcome?.server_pid})` });
+        const st = await obs.status(10_000);
+        out.bluePid = st.server_pid;
+        if (!onHostAlready) {
+          check({
+            name: 'blue is idle',
+            ok: st.phase === 'idle' && st.handoff === null,
+            detail: st.handoff ? `handoff ${st.handoff.id} is ${st.phase}` : `phase ${st.phase}, release ${st.release}, runtime ${st.runtime}`,
+          });
+        }
+      } finally {
+        obs.close();
+      }
+    } catch (e) {
+      if (isFatalHostError(e)) throw e;
+      // Blue's own answer (a wrong token, no WELCOME in time) says it listens; only a failed connection asks what the path holds.
+      const kind = e instanceof PeerError ? 'listening' : await remote.socketState().catch(() => 'unknown' as const);
+      const detail = kind === 'stale' ? staleSocket(paths.socket) : kind === 'missing' ? missingSocket(paths.socket) : `${paths.socket}: ${errorMessage(e)}`;
+      check({ name, ok: false, detail });
+    }
+  }
 }

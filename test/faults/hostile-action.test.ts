@@ -93,6 +93,8 @@ const ROWS: Record<string, Row> = {
   'max-error-rate': { value: '150%' },
   'max-latency-factor': { value: '0.5' },
   'latency-floor-ms': { value: '-1' },
+  'expected-latency-ms': { value: '0' },
+  'min-messages': { value: '-1' },
   'max-heartbeat-age-seconds': { value: '0' },
   'consecutive-breaches': { value: '101' },
   'ack-timeout-seconds': { value: 'x' },

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeerError } from '../../src/peer/observer.ts';
+import { promote } from '../../src/handoff/promote.ts';
+import { LocalHost } from '../../src/host/local/local-host.ts';
 import { withHarness } from '../support/gateway-harness.ts';
 import { assertClean, assertServes } from './expect.ts';
 import { rawClient } from './raw-client.ts';
@@ -42,25 +44,19 @@ test('a second RESERVE while one is held gets ERROR busy; after ABORT blue accep
   });
 });
 
-test('two promotions at once: one is refused before it launches a green, the other promotes', async (t) => {
+test('two promotions at once: the host is the queue; one waits for the other to end, then promotes its own release', async (t) => {
   await withHarness(t, {}, async (h) => {
     await h.startBlue({ release: 'r0' });
     const outs = await Promise.all([h.promote({ release: 'r1' }), h.promote({ release: 'r2' })]);
-    const won = outs.filter((o) => o.verdict === 'promoted');
-    const lost = outs.filter((o) => o.verdict !== 'promoted');
-    assert.equal(won.length, 1, `one promotion: ${outs.map((o) => `${o.verdict}: ${o.reason}`).join(' / ')}`);
-    assert.equal(lost.length, 1);
-    const [w, l] = [won[0]!, lost[0]!];
-    assert.equal(l.verdict, 'failed');
-    assert.match(l.reason, /^the host refused the handoff: handoff \S+ is [a-z-]+; one handoff at a time$/);
-    assert.ok(l.reason.includes(w.handoff_id!), `the refusal names the handoff under way: ${l.reason}`);
-    assert.equal(l.green_pid, null, 'the refused run started no green');
-
-    // Only the winner ever launched a green.
-    const greenLogs = readdirSync(join(h.home, 'logs')).filter((f) => f.startsWith('green-'));
-    assert.deepEqual(greenLogs, [`green-${w.handoff_id}.log`]);
-
-    await assertServes(h, w.green_pid!, 'the winning green');
+    for (const o of outs) assert.equal(o.verdict, 'promoted', `${o.verdict}: ${o.reason}`);
+    for (const o of outs) assert.equal(o.busy_with, null, 'each judged its own release');
+    // The one that waited reserved only after the first one's verdict, and serves now.
+    const [first, second] = [...outs].sort((a, b) => (a.timeline[0]?.at ?? 0) - (b.timeline[0]?.at ?? 0));
+    const firstDecided = Math.max(...first!.timeline.map((e) => e.at));
+    assert.ok(second!.timeline[0]!.at >= firstDecided, `the second reserved at ${second!.timeline[0]!.at}, before the first ended at ${firstDecided}`);
+    const greenLogs = readdirSync(join(h.home, 'logs')).filter((f) => f.startsWith('green-')).sort();
+    assert.deepEqual(greenLogs, [`green-${first!.handoff_id}.log`, `green-${second!.handoff_id}.log`].sort(), 'one green per reservation, none while the host was busy');
+    await assertServes(h, second!.green_pid!, 'the green of the run that waited');
     assertClean(await h.settle());
   });
 });
@@ -146,5 +142,54 @@ test('a green with an unreserved handoff id is refused (ERROR busy, closed); blu
     const s = await h.settle();
     assertClean(s);
     assert.equal(s.pollers, 1, 'nobody but blue ever polled');
+  });
+});
+
+/** Live processes whose environment carries HERMES_HANDOFF_ID=<id> (what the action started for that handoff). */
+function startedFor(id: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`HERMES_HANDOFF_ID=${id}`)) out.push(Number(name));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
+
+test('a green that never connects (green-command: sleep 120) with a short claim timeout: failed, and nothing it started is left running', async (t) => {
+  await withHarness(t, {}, async (h) => {
+    const blue = await h.startBlue({ release: 'r0' });
+    const o = await promote(
+      {
+        mode: 'promote',
+        targetName: 'test',
+        hermesHome: h.home,
+        socketPath: null,
+        greenCommand: 'sleep 120 & sleep 120',
+        workdir: null,
+        runtime: 'claw',
+        release: 'r9',
+        greenEnv: {},
+        prepareCommand: null,
+        launcher: 'process',
+        systemdUnit: 'hermes-green@',
+        bakeMs: 600,
+        timeoutMs: 30_000,
+        thresholds: {},
+        deadlines: { claim_ms: 1_500, rollback_grace_ms: 1_000 },
+      },
+      { host: new LocalHost(), log: { info: () => {}, warn: () => {} } },
+    );
+    assert.equal(o.verdict, 'failed', o.reason);
+    assert.match(o.reason, /no green claimed|expired/);
+    assert.ok(o.handoff_id);
+    assert.deepEqual(startedFor(o.handoff_id), [], 'a process of the green survived the failed verdict');
+    await assertServes(h, blue.pid, 'blue');
+    assertClean(await h.settle());
   });
 });
