@@ -92,7 +92,7 @@ export function noSuchHandoff(
 
 /** The reason when a key the host agent marks read-only is used for a mode that changes something. */
 export function readOnlyKey(mode: Mode, words: Words = ACTION_WORDS): string {
-  return `this SSH key is the host agent's read-only key: it may run ${words.mode('preflight')} and ${words.mode('status')}, not ${words.mode(mode)}; use the deploy key (docs/host-setup.md#the-deploy-keys-and-the-host-agent)`;
+  return `this SSH key is the host agent's read-only key, for preflight and status only: ${words.mode(mode)} needs the deploy key (docs/host-setup.md#the-deploy-keys-and-the-host-agent)`;
 }
 
 /** The reason when the run's deadline passed while another handoff held the host: this run judged no release. */

@@ -91,7 +91,7 @@ for (const via of VIAS) {
       const seen = await runMode(e.params({ mode: 'status', handoffId: id }), ioFor(ro, roLogs));
       assert.equal(seen.verdict, 'promoted', seen.reason);
       const refused = await runMode(e.params({ release: 'r3' }), ioFor(ro, roLogs));
-      assert.match(refused.reason, /^this SSH key is the host agent's read-only key: it may run preflight and status, not promote/);
+      assert.match(refused.reason, /^this SSH key is the host agent's read-only key, for preflight and status only: mode: promote needs the deploy key/);
       const pre = await runMode(e.params({ mode: 'preflight' }), ioFor(ro, roLogs));
       assert.equal(pre.verdict, 'ready', pre.reason);
     }
@@ -220,7 +220,8 @@ test('agent: dist/index.js as a runner starts it: the run chooses the agent from
     'bake-seconds': '1',
     'max-heartbeat-age-seconds': '1',
     'rollback-grace-seconds': '10',
-    'timeout-seconds': '60',
+    'ack-timeout-seconds': '20',
+    'timeout-seconds': '120',
     'target-name': 'staging',
     'green-env': 'API_TOKEN=tok-agent-1234',
   });

@@ -72,7 +72,7 @@ test('a read-only agent key: status follows a handoff under way through the agen
   for (const mode of ['promote', 'rollback'] as const) {
     const r = await clock.run(runMode(params({ mode }), engineIo(host, ro)));
     assert.equal(r.verdict, 'failed');
-    assert.equal(r.reason, `this SSH key is the host agent's read-only key: it may run preflight and status, not ${mode}; use the deploy key (docs/host-setup.md#the-deploy-keys-and-the-host-agent)`);
+    assert.equal(r.reason, `this SSH key is the host agent's read-only key, for preflight and status only: mode: ${mode} needs the deploy key (docs/host-setup.md#the-deploy-keys-and-the-host-agent)`);
   }
   assert.ok(!host.agentOps.some((a) => a[0] === 'token'));
 });
