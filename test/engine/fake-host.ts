@@ -7,7 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FrameConn } from '../../src/peer/conn.ts';
 import type { ExecOptions, ExecResult, Host } from '../../src/host/host.ts';
 import { AGENT_EXIT, AGENT_PROGRAM, type HostAgent } from '../../src/host/agent.ts';
-import { DEFAULT_DEADLINES, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
+import { DEFAULT_DEADLINES, DEFAULT_OBSERVE_THRESHOLDS, DEFAULT_THRESHOLDS } from '../../src/protocol/deadlines.ts';
 import type { Frame, HealthSample, Outgoing, Phase, TimelineEntry, VerdictRecord } from '../../src/protocol/frames.ts';
 import type { EngineIo } from '../../src/handoff/params.ts';
 import type { EngineParams } from '../../src/core/params.ts';
@@ -149,6 +149,8 @@ export class ScriptedBlue {
               expires_at: this.clock.now + (f.deadlines?.claim_ms ?? DEFAULT_DEADLINES.claim_ms),
               thresholds: { ...DEFAULT_THRESHOLDS, ...f.thresholds },
               deadlines: { ...DEFAULT_DEADLINES, ...f.deadlines },
+              observe_ms: f.observe_ms ?? 0,
+              observe_thresholds: { ...DEFAULT_OBSERVE_THRESHOLDS, ...f.observe_thresholds },
             });
           }
           case 'ABORT': {
@@ -255,6 +257,7 @@ export class ScriptedBlue {
       timeline: [...this.timeline],
       health: [...this.health],
       last_verdict: this.lastVerdict,
+      standby: null,
     };
   }
 
