@@ -1,6 +1,7 @@
 import type { GreenHooks } from '../../src/peer/green.ts';
 import type { Phase } from '../../src/protocol/frames.ts';
-import type { TranscriptStore } from './store.ts';
+import type { MessageId, TranscriptStore } from './store.ts';
+import type { PlatformAdapter } from './platform-adapter.ts';
 
 /** Faults green can be started with (`--fault` or HERMES_HANDOFF_FAULT); each fires at a defined protocol point. */
 export const GREEN_FAULTS = [
@@ -15,6 +16,7 @@ export const GREEN_FAULTS = [
   'wrong-release',
   'exit-at-start',
   'crash-after-complete',
+  'late-resume',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -41,8 +43,8 @@ export function hangForever(): never {
  * moment outside that instant, so they test the handoff, not that limit (measured on its own).
  */
 export interface ReplyGate {
-  /** The agent is answering `updateId`: a reply is in flight until the store records it. */
-  begin(updateId: number): void;
+  /** The agent is answering message `id` of `adapter`: a reply is in flight until the store records it. */
+  begin(adapter: string, id: MessageId): void;
   /** The same store, whose record() also ends the reply it records. */
   wrap(store: TranscriptStore): TranscriptStore;
   /** Runs `fn` now when no reply is in flight, else right after the reply in flight is recorded (at the latest after `maxWaitMs`). */
@@ -51,7 +53,8 @@ export interface ReplyGate {
 
 /** A new ReplyGate with nothing in flight. */
 export function replyGate(): ReplyGate {
-  const inFlight = new Set<number>();
+  const inFlight = new Set<string>();
+  const key = (adapter: string, id: MessageId) => `${adapter}\u0000${typeof id}:${id}`;
   let waiting: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
   const fire = () => {
@@ -62,12 +65,12 @@ export function replyGate(): ReplyGate {
     fn?.();
   };
   return {
-    begin: (id) => void inFlight.add(id),
+    begin: (adapter, id) => void inFlight.add(key(adapter, id)),
     wrap: (store) => ({
       ...store,
-      record(platform, updateId, by) {
-        store.record(platform, updateId, by);
-        inFlight.delete(updateId);
+      record(platform, id, by) {
+        store.record(platform, id, by);
+        inFlight.delete(key(platform, id));
         if (inFlight.size === 0 && waiting) fire();
       },
     }),
@@ -131,4 +134,21 @@ export function blueOnPhase(fault: BlueFault): ((phase: Phase, when: 'before' | 
     default:
       return undefined;
   }
+}
+
+/** How long green's `late-resume` fault waits before it resumes a Discord session handed to it. */
+export const LATE_RESUME_MS = 1_000;
+
+/** `adapter` whose start() from a handed-over cursor waits LATE_RESUME_MS first (green's `late-resume`, for Discord adapters). */
+export function lateResume(adapter: PlatformAdapter, log: (m: string) => void): PlatformAdapter {
+  return {
+    ...adapter,
+    async start(cursors) {
+      if (cursors?.[adapter.name] !== undefined) {
+        log(`fault late-resume: waiting ${LATE_RESUME_MS} ms before resuming ${adapter.name}`);
+        await new Promise((r) => setTimeout(r, LATE_RESUME_MS));
+      }
+      return adapter.start(cursors);
+    },
+  };
 }
