@@ -4,7 +4,6 @@
 // (grammY's documented hook for changing a call) owns every getUpdates: it sends the adapter's own
 // offset, retries errors and conflicts with a backoff pause() can cut short, times the polls, and
 // while paused sends nothing (a poll grammY asks for is parked until start() or stop()).
-import { Agent as HttpAgent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Bot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Cursors } from '../../src/protocol/frames.ts';
@@ -38,9 +37,41 @@ export interface TelegramAdapterOptions {
 export const DEMO_TELEGRAM_TOKEN = '100000:hermes-demo';
 
 const MAX_TEXT = 4096;
+
+/**
+ * The fetch grammY calls (its documented `client.fetch` option): Node's own. grammY's default,
+ * node-fetch, recognises an AbortSignal by its class name, which a minified bundle renames (grammY
+ * passes its abort-controller polyfill's signal), so every request failed from dist/. Node's fetch
+ * pools connections, so a poll may go out on any of them: polls carry `X-Poller-Id`, the header the
+ * fake platform tells pollers apart by (real Telegram ignores it).
+ */
+function nodeFetch(pollerId: string) {
+  return (url: string | URL, init: { method?: string; headers?: Record<string, string>; body?: string; signal?: Pick<AbortSignal, 'aborted' | 'addEventListener'> } = {}) => {
+    let signal: AbortSignal | undefined;
+    const given = init.signal;
+    if (given) {
+      const c = new AbortController();
+      if (given.aborted) c.abort();
+      else given.addEventListener('abort', () => c.abort(), { once: true });
+      signal = c.signal;
+    }
+    const poll = String(url).endsWith('/getUpdates');
+    return fetch(url, { method: init.method, headers: { ...init.headers, ...(poll ? { 'x-poller-id': pollerId } : {}) }, body: init.body, signal });
+  };
+}
+
+/** An error in words: grammY's HttpError says only that the request failed; the cause says why. */
+function why(e: unknown): string {
+  const cause = (e as { error?: unknown }).error;
+  const msg = (e as Error).message ?? String(e);
+  return cause instanceof Error ? `${msg} ${cause.message}` : msg;
+}
 const EMPTY = { ok: true as const, result: [] };
 
 type Mode = 'idle' | 'running' | 'paused' | 'stopping';
+
+/** Adapters made by this process, so each one's poller id is its own. */
+let instances = 0;
 
 /** Creates the adapter; it does nothing until warm() or start(). */
 export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAdapter {
@@ -49,13 +80,8 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
   const log = opts.log ?? (() => {});
   const order = opts.order ?? 'break-before-make';
   const stats = replyStats();
-  // Polls get a connection of their own, so the platform sees one poller per process (it tells
-  // pollers apart by connection); warm() opens it with getMe, so a handover's first poll finds it open.
-  const pollAgent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  const apiAgent = new HttpAgent({ keepAlive: true });
-  const pollPath = /\/(getUpdates|getMe)$/;
   const bot = new Bot(opts.token ?? DEMO_TELEGRAM_TOKEN, {
-    client: { apiRoot: opts.apiRoot.replace(/\/+$/, ''), baseFetchConfig: { agent: (u: URL) => (pollPath.test(u.pathname) ? pollAgent : apiAgent) } },
+    client: { apiRoot: opts.apiRoot.replace(/\/+$/, ''), fetch: nodeFetch(`${name}-${process.pid}-${++instances}`) as never },
   });
 
   let mode: Mode = 'idle';
@@ -137,7 +163,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       } catch (e) {
         if (signal?.aborted) throw e;
         backoff = nextBackoff(backoff);
-        log(`${name}: getUpdates failed (${(e as Error).message}); retrying in ${backoff} ms`);
+        log(`${name}: getUpdates failed (${why(e)}); retrying in ${backoff} ms`);
         await r?.sleep(backoff);
         continue;
       } finally {
@@ -181,7 +207,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
           return { text, error: true };
         }
         const wait = code === 429 ? ((e as GrammyError).parameters.retry_after ?? 1) * 1000 : (backoff = nextBackoff(backoff));
-        log(`${name}: sendMessage for update ${ctx.update.update_id} failed (${(e as Error).message}); retrying in ${wait} ms`);
+        log(`${name}: sendMessage for update ${ctx.update.update_id} failed (${why(e)}); retrying in ${wait} ms`);
         await r.sleep(wait);
       }
     }
@@ -228,7 +254,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       } catch (e) {
         if (!r || signal?.aborted || (e instanceof GrammyError && e.error_code === 401)) throw e;
         backoff = nextBackoff(backoff);
-        log(`${name}: ${bot.isInited() ? 'deleteWebhook' : 'getMe'} failed (${(e as Error).message}); retrying in ${backoff} ms`);
+        log(`${name}: ${bot.isInited() ? 'deleteWebhook' : 'getMe'} failed (${why(e)}); retrying in ${backoff} ms`);
         await r.sleep(backoff);
       }
     }
@@ -333,8 +359,6 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       mode = 'stopping';
       if (loop) await Promise.all([bot.stop().catch(() => undefined), loop]);
       mode = 'idle';
-      pollAgent.destroy();
-      apiAgent.destroy();
     },
   };
 }

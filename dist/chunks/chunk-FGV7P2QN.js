@@ -1,7 +1,0 @@
-import { createRequire as __hhCreateRequire } from 'node:module';
-import { fileURLToPath as __hhFileURLToPath } from 'node:url';
-import { dirname as __hhDirname } from 'node:path';
-const require = __hhCreateRequire(import.meta.url);
-const __filename = __hhFileURLToPath(import.meta.url);
-const __dirname = __hhDirname(__filename);
-import{a as e}from"./chunk-LXRQGCER.js";var r=e.string().regex(/^[A-Za-z0-9._-]{1,64}$/,"a handoff id is 1-64 characters of A-Z a-z 0-9 . _ -").refine(t=>t!=="."&&t!=="..",'a handoff id cannot be "." or ".."');function s(t){let n=r.safeParse(t);if(!n.success)throw new Error(`invalid handoff id ${JSON.stringify(t)}: ${n.error.issues[0]?.message}`);return n.data}var o=e.object({hello_ms:e.number().int().positive().default(5e3),claim_ms:e.number().int().positive().default(6e5),ack_ms:e.number().int().positive().default(12e4),drain_ms:e.number().int().positive().default(1e4),confirm_ms:e.number().int().positive().default(1e4),heartbeat_ms:e.number().int().positive().default(1e3),rollback_grace_ms:e.number().int().positive().default(1e4),takeover_ms:e.number().int().positive().default(1e4)}),a=e.object({max_error_rate:e.number().min(0).max(1).default(.05),max_latency_factor:e.number().min(1).default(3),latency_floor_ms:e.number().nonnegative().default(250),max_heartbeat_age_ms:e.number().int().positive().default(5e3),consecutive:e.number().int().min(1).max(100).default(3)}),m=o.parse({}),u=a.parse({});export{r as a,s as b,o as c,a as d,m as e,u as f};
