@@ -1,17 +1,17 @@
-// Writes docs/reliability.md from a run of the fault matrix (test/faults/matrix.test.ts).
+// Writes docs/reliability.md from a run of the fault matrix (test/faults/matrix.test.ts and matrix-discord.test.ts).
 // With no arguments it runs the matrix (a few minutes: real sshd, gateways and platform) and rewrites
 // the doc from the rows it measured; it refuses to write a doc with a failed cell.
-// `--from FILE` renders an existing results file (JSON lines) instead of running the matrix.
+// `--from FILE` renders an existing results file (JSON lines; FILE-discord.jsonl beside it too) instead of running the matrix.
 // `--out FILE` writes elsewhere (tests use it on temp copies).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MATRIX = join('test', 'faults', 'matrix.test.ts');
+const MATRIX = [join('test', 'faults', 'matrix.test.ts'), join('test', 'faults', 'matrix-discord.test.ts')];
 
 function option(args, name) {
   const i = args.indexOf(name);
@@ -23,7 +23,7 @@ function option(args, name) {
 
 /** Runs the matrix with its rows going to `out`; returns the test runner's exit status. */
 function runMatrix(out) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', MATRIX], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...MATRIX], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, HERMES_RELIABILITY_OUT: out, HERMES_RELIABILITY_REGEN: '1' },
@@ -37,14 +37,19 @@ async function main(args) {
   const from = option(args, '--from');
   let rows;
   let status = 0;
+  /** The rows of both tables from the results files of `out`. */
+  const readBoth = (out) => doc.TABLES.flatMap((t) => {
+    const path = doc.resultsPath({ HERMES_RELIABILITY_OUT: out }, t);
+    return existsSync(path) ? doc.readResults(path) : [];
+  });
   if (from) {
-    rows = doc.readResults(from);
+    rows = readBoth(from);
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'hh-reliability-'));
     try {
       const out = join(dir, 'reliability.jsonl');
       status = runMatrix(out);
-      rows = doc.readResults(out);
+      rows = readBoth(out);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

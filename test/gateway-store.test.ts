@@ -163,7 +163,7 @@ test('a store of another schema, or with no header, is refused with a clear erro
   assert.throws(() => openStore(home), /no \{"schema":N\} header/);
 });
 
-test('Discord answers (snowflake ids) and sessions: dedupe per adapter, the session position follows the answers recorded in it', (t) => {
+test('Discord answers (snowflake ids) and session positions: dedupe per adapter; the position is the latest recorded, never raised by an answer', (t) => {
   const home = tempHome(t);
   const store = openStore(home);
   t.after(() => store.close());
@@ -171,8 +171,10 @@ test('Discord answers (snowflake ids) and sessions: dedupe per adapter, the sess
   store.recordSession('discord', { session_id: 's1', seq: 1, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
   store.record('discord', '1234567890123456789', { pid: 1, text: 'a', dispatch: { session_id: 's1', seq: 4 } });
   store.record('discord', '1234567890123456790', { pid: 1, text: 'b', dispatch: { session_id: 's1', seq: 9 } });
-  // An answer carried by another session does not move this one.
   store.record('discord', '1234567890123456791', { pid: 1, text: 'c', dispatch: { session_id: 'old', seq: 50 } });
+  // Answers are recorded out of order when processed side by side: only a position line moves the position.
+  assert.deepEqual(store.sessionOf('discord'), { session_id: 's1', seq: 1, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  store.recordSession('discord', { session_id: 's1', seq: 9, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
   store.record('telegram', 7, { pid: 1, text: 'tg' });
   store.flush();
   assert.equal(store.has('discord', '1234567890123456789'), true);

@@ -22,6 +22,10 @@ export const DISCORD = 'discord';
 /** Guild messages with their content. */
 const INTENTS = (1 << 9) | (1 << 15);
 const MAX_TEXT = 2000;
+/** Dispatches processed at once. */
+const CONCURRENCY = 8;
+/** How often the store learns where the session stands (a process that dies resumes from there). */
+const POSITION_EVERY_MS = 250;
 /** The close code the adapter leaves a session with when it hands it over: the one @discordjs/ws itself resumes after (not 1000/1001, which end the session). */
 export const HANDOVER_CLOSE_CODE = 4200;
 
@@ -52,7 +56,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
   const name = opts.name ?? DISCORD;
   const store = opts.store;
   const log = opts.log ?? (() => {});
-  const order = opts.order ?? 'break-before-make';
+  const handoverOrder = opts.order ?? 'break-before-make';
   const token = opts.token ?? DEMO_DISCORD_TOKEN;
   const stats = replyStats();
   const rest = new REST({ api: opts.apiRoot.replace(/\/+$/, ''), version: '10', globalRequestsPerSecond: opts.requestsPerSecond ?? 50 }).setToken(token);
@@ -67,9 +71,15 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
   let flushedSeq = 0;
   let dirty = false;
   let run: AdapterRun | null = null;
-  /** Dispatches are processed one at a time, in order, so "processed" is a prefix of the sequence. */
-  let chain: Promise<void> = Promise.resolve();
-  let queued = 0;
+  /**
+   * Dispatches are started in order, up to CONCURRENCY at once (answers are independent; one at a
+   * time cannot keep up with 100 messages/s on a busy host); "processed" is the end of the run of
+   * finished ones from the start, never a later one.
+   */
+  let order: { s: number; done: boolean }[] = [];
+  const waiting: { payload: GatewayDispatchPayload; at: number; entry: { s: number; done: boolean } }[] = [];
+  let active = 0;
+  const idleWaiters: (() => void)[] = [];
   /** Our own resumable close: the library clears its session then, which is not the session ending. */
   let closingOurselves = false;
   /** A paused connection the platform closed (the next process's RESUME took the session over). */
@@ -123,15 +133,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
     m.on(WebSocketShardEvents.Dispatch, (payload) => {
       // Received once pause() began: not processed, so the cursor stays before it and a RESUME replays it.
       if (m !== current || mode !== 'running') return;
-      const at = performance.now();
-      queued++;
-      chain = chain
-        .then(() => processDispatch(payload, at))
-        .catch((e: unknown) => log(`${name}: processing dispatch ${payload.s} failed: ${(e as Error).message}`))
-        .finally(() => {
-          queued--;
-          if (queued === 0) settle();
-        });
+      const entry = { s: payload.s, done: false };
+      // A new session: what the old one still has in flight no longer moves this cursor.
+      if (payload.t === GatewayDispatchEvents.Ready) order = [];
+      order.push(entry);
+      waiting.push({ payload, at: performance.now(), entry });
+      pump();
     });
     return m;
   }
@@ -142,22 +149,73 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
     await spare.fetchGatewayInformation();
   }
 
-  /** Nothing queued: make the answers durable, then move the cursor. */
-  function settle(): void {
-    if (dirty) {
-      store.flush();
-      dirty = false;
+  function pump(): void {
+    while (active < CONCURRENCY && waiting.length > 0) {
+      const w = waiting.shift()!;
+      active++;
+      processDispatch(w.payload, w.at)
+        .then(
+          (ok) => {
+            if (!ok) return;
+            w.entry.done = true;
+            while (order[0]?.done) processed = order.shift()!.s;
+          },
+          (e: unknown) => log(`${name}: processing dispatch ${w.payload.s} failed: ${(e as Error).message}`),
+        )
+        .finally(() => {
+          active--;
+          pump();
+          if (active === 0 && waiting.length === 0) {
+            settle();
+            for (const f of idleWaiters.splice(0)) f();
+          }
+        });
     }
-    flushedSeq = processed;
   }
 
-  async function processDispatch(payload: GatewayDispatchPayload, at: number): Promise<void> {
+  /** Resolves once nothing is being processed or waiting to be. */
+  const idle = (): Promise<void> => (active === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r)));
+
+  /** When the session's position was last written to the store. */
+  let positionAt = 0;
+
+  /** Nothing queued: make the answers durable, then move the cursor (and, every POSITION_EVERY_MS, the store's position). */
+  function settle(force = false): void {
+    if (session && processed > flushedSeq && (force || performance.now() - positionAt >= POSITION_EVERY_MS)) {
+      // Behind is always safe: a RESUME from an older seq replays what the store then skips.
+      store.recordSession(name, { session_id: session.id, seq: processed, resume_gateway_url: session.url });
+      positionAt = performance.now();
+      dirty = true;
+    }
+    const upTo = processed;
+    const of = session;
+    const advance = () => {
+      if (session === of) flushedSeq = Math.max(flushedSeq, upTo);
+    };
+    if (force) {
+      if (dirty || committing) store.flush();
+      dirty = false;
+      advance();
+    } else if (dirty || committing) {
+      // A group commit: the cursor moves once the records up to it are fsynced.
+      dirty = false;
+      const c = store.flushSoon().then(advance, (e: unknown) => log(`${name}: flushing the store failed: ${(e as Error).message}`));
+      committing = c.finally(() => {
+        if (committing === c) committing = null;
+      });
+    } else advance();
+  }
+
+  /** A group commit in progress. */
+  let committing: Promise<void> | null = null;
+
+  /** Processes one dispatch; false when the run was abandoned before it was done (it stays unprocessed). */
+  async function processDispatch(payload: GatewayDispatchPayload, at: number): Promise<boolean> {
     const r = run;
-    if (!r || r.abandoned) return;
+    if (!r || r.abandoned) return false;
     switch (payload.t) {
       case GatewayDispatchEvents.Ready:
         session = { id: payload.d.session_id, url: payload.d.resume_gateway_url };
-        processed = 0;
         if (lostHanded && lostHanded.readyAt === null) lostHanded.readyAt = Date.now();
         store.recordSession(name, { session_id: session.id, seq: payload.s, resume_gateway_url: session.url });
         dirty = true;
@@ -169,7 +227,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
         break;
       case GatewayDispatchEvents.MessageCreate: {
         const d = payload.d;
-        if (d.author.bot || !session || store.has(name, d.id)) break;
+        const carriedBy = session; // the session this dispatch came in, whatever happens while it is answered
+        if (d.author.bot || !carriedBy || store.has(name, d.id)) break;
         let reply: AgentReply;
         try {
           reply = await opts.agent({ adapter: name, id: d.id, text: d.content });
@@ -177,8 +236,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
           reply = { text: `Sorry, that failed: ${(e as Error).message}`, error: true };
         }
         const sent = await send(r, d.channel_id, d.id, reply);
-        if (!sent) return; // abandoned: neither answered nor processed
-        store.record(name, d.id, { pid: process.pid, text: sent.text, dispatch: { session_id: session.id, seq: payload.s } });
+        if (!sent) return false; // abandoned: neither answered nor processed
+        store.record(name, d.id, { pid: process.pid, text: sent.text, dispatch: { session_id: carriedBy.id, seq: payload.s } });
         dirty = true;
         stats.account(performance.now() - at, sent.error);
         if (mode !== 'running') r.drained++;
@@ -187,7 +246,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
       default:
         break;
     }
-    if (payload.s > processed) processed = payload.s;
+    return true;
   }
 
   /** Sends the answer, retrying what may succeed later; null when the run was abandoned first. */
@@ -287,14 +346,14 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
       if (!r || mode !== 'running') return { cursors: cursors(), drained: 0, paused_at: pausedAt };
       // Processing stops now: what was received before this moment is finished, anything later is left for the RESUME.
       mode = 'pausing';
-      const finished = await within(chain, deadlineMs);
+      const finished = await within(idle(), deadlineMs);
       if (!finished) {
         r.abandon();
         mode = 'idle';
         throw new Error(`${name} adapter: the dispatches being processed did not finish within ${deadlineMs} ms of pause (${r.drained} answered since); a RESUME replays the rest`);
       }
-      settle();
-      if (order === 'break-before-make') {
+      settle(true);
+      if (handoverOrder === 'break-before-make') {
         await closeResumably('handing the session over');
         mode = 'idle';
       } else {

@@ -4,7 +4,8 @@
 // Lines after the `{"schema":1}` header, each keyed by the adapter's name (`platform`):
 //   {"platform","update_id","pid","text","at"}                       a Telegram answer (update_id: the dedupe id)
 //   {"platform","message_id","session_id","seq","pid","text","at"}   a Discord answer (message_id: a snowflake string)
-//   {"platform","session":{"session_id","seq","resume_gateway_url"},"at"}   a Discord session the adapter holds
+//   {"platform","session":{"session_id","seq","resume_gateway_url"},"at"}   where a Discord session stands (seq: processed up to it)
+//   {"platform","offset","at"}                                       where Telegram polling stands (every update below answered)
 // The Telegram line is the one the Python reference gateway shares; a reader skips (and counts) what it
 // does not know. What green may write before HANDOFF_COMPLETE: only answer and session records,
 // appended to this same log in this same schema. They are facts ("this update was
@@ -32,11 +33,15 @@ const DiscordLine = z.object({
   text: z.string(),
   at: z.number().int(),
 });
+const OffsetLine = z.object({ platform: Name, offset: z.number().int().nonnegative(), at: z.number().int() });
 const SessionLine = z.object({
   platform: Name,
   session: z.object({ session_id: z.string().min(1).max(128), seq: z.number().int().nonnegative(), resume_gateway_url: z.string().min(1).max(512) }),
   at: z.number().int(),
 });
+
+/** How long flushSoon() gathers records before one fsync. */
+export const GROUP_COMMIT_MS = 50;
 
 /** Largest text kept in a record, so a line stays small and one write. */
 const MAX_TEXT = 4096;
@@ -56,7 +61,7 @@ export interface AnsweredBy {
 /** A Discord session as the store last saw it: where to RESUME it from. */
 export interface SessionPosition {
   session_id: string;
-  /** The largest sequence number recorded as processed for this session. */
+  /** Every dispatch up to it processed (answers recorded); a RESUME from it replays the rest. */
   seq: number;
   resume_gateway_url: string;
 }
@@ -68,15 +73,30 @@ export interface TranscriptStore {
   has(platform: string, id: MessageId): boolean;
   /** Appends one answer record (one write on an O_APPEND fd, so lines never interleave); durable after flush(). */
   record(platform: string, id: MessageId, by: AnsweredBy): void;
-  /** Appends the Discord session adapter `platform` now holds (after READY or RESUMED); durable after flush(). */
+  /**
+   * Appends where adapter `platform`'s Discord session stands: its seq is the end of the processed
+   * run (everything up to it answered and recorded), never a later one; durable after flush().
+   */
   recordSession(platform: string, session: SessionPosition): void;
-  /** The latest session recorded for `platform`, its seq raised to the largest answer recorded in it since; null when none. */
+  /** The latest session position recorded for `platform`, or null when none. */
   sessionOf(platform: string): SessionPosition | null;
   /** fsyncs the log. */
   flush(): void;
+  /**
+   * fsyncs the log within GROUP_COMMIT_MS, once for every caller meanwhile (a group commit: one fsync
+   * per answer costs more than answering on a busy disk); resolves after that fsync.
+   */
+  flushSoon(): Promise<void>;
   /** Reads the complete lines appended since the last read by any process; returns how many records it added. */
   reload(): number;
-  /** Highest recorded numeric (Telegram) id of `platform` plus one, or null when none is recorded. */
+  /** Appends where adapter `platform`'s Telegram polling stands: every update below `offset` answered and recorded. */
+  recordOffset(platform: string, offset: number): void;
+  /**
+   * Where to poll `platform` from: the latest offset recorded, moved past the updates recorded
+   * right after it (answers are recorded out of order, so the highest one says nothing of a gap
+   * below it); without an offset line (a log the Python gateway wrote), the highest recorded id
+   * plus one. Null when nothing is recorded.
+   */
   nextOffset(platform: string): number | null;
   /** Complete lines that could not be parsed and were skipped. */
   corruptLines(): number;
@@ -95,22 +115,20 @@ export function openStore(home: string): TranscriptStore {
   const answered = new Map<string, Set<MessageId>>();
   const maxId = new Map<string, number>();
   const sessions = new Map<string, SessionPosition>();
+  const offsets = new Map<string, number>();
   let readPos = 0;
   let corrupt = 0;
   let sawHeader = false;
   let opened = false;
   let skipping = false;
+  let soon: Promise<void> | null = null;
 
   const useFd = (): number => {
     if (fd === null) throw new Error(`transcript store ${path} is closed`);
     return fd;
   };
 
-  const remember = (platform: string, id: MessageId, dispatch?: { session_id: string; seq: number }): boolean => {
-    if (dispatch) {
-      const s = sessions.get(platform);
-      if (s && s.session_id === dispatch.session_id && dispatch.seq > s.seq) s.seq = dispatch.seq;
-    }
+  const remember = (platform: string, id: MessageId): boolean => {
     let set = answered.get(platform);
     if (!set) answered.set(platform, (set = new Set()));
     if (set.has(id)) return false;
@@ -150,7 +168,12 @@ export function openStore(home: string): TranscriptStore {
     const tg = TelegramLine.safeParse(value);
     if (tg.success) return remember(tg.data.platform, tg.data.update_id) ? 1 : 0;
     const dc = DiscordLine.safeParse(value);
-    if (dc.success) return remember(dc.data.platform, dc.data.message_id, { session_id: dc.data.session_id, seq: dc.data.seq }) ? 1 : 0;
+    if (dc.success) return remember(dc.data.platform, dc.data.message_id) ? 1 : 0;
+    const off = OffsetLine.safeParse(value);
+    if (off.success) {
+      offsets.set(off.data.platform, Math.max(offsets.get(off.data.platform) ?? 0, off.data.offset));
+      return 0;
+    }
     const ses = SessionLine.safeParse(value);
     if (ses.success) {
       rememberSession(ses.data.platform, ses.data.session);
@@ -230,7 +253,7 @@ export function openStore(home: string): TranscriptStore {
         if (!by.dispatch) throw new Error(`transcript store: the answer to message ${id} of ${platform} needs the dispatch (session_id, seq) that carried it`);
         append(JSON.stringify({ platform, message_id: id, session_id: by.dispatch.session_id, seq: by.dispatch.seq, pid: by.pid, text, at }));
       }
-      remember(platform, id, by.dispatch);
+      remember(platform, id);
     },
     recordSession(platform, session) {
       append(JSON.stringify({ platform, session: { session_id: session.session_id, seq: session.seq, resume_gateway_url: session.resume_gateway_url }, at: Date.now() }));
@@ -244,10 +267,34 @@ export function openStore(home: string): TranscriptStore {
     flush() {
       fsyncSync(useFd());
     },
+    flushSoon() {
+      soon ??= new Promise<void>((resolve, reject) => {
+        setTimeout(() => {
+          soon = null;
+          try {
+            fsyncSync(useFd());
+            resolve();
+          } catch (e) {
+            reject(e as Error);
+          }
+        }, GROUP_COMMIT_MS);
+      });
+      return soon;
+    },
     reload,
+    recordOffset(platform, offset) {
+      append(JSON.stringify({ platform, offset, at: Date.now() }));
+      offsets.set(platform, Math.max(offsets.get(platform) ?? 0, offset));
+    },
     nextOffset(platform) {
-      const m = maxId.get(platform);
-      return m === undefined ? null : m + 1;
+      let o = offsets.get(platform);
+      if (o === undefined) {
+        const m = maxId.get(platform);
+        return m === undefined ? null : m + 1;
+      }
+      const ids = answered.get(platform);
+      while (ids?.has(o)) o++;
+      return o;
     },
     corruptLines: () => corrupt,
     close() {

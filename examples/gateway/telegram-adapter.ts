@@ -37,6 +37,8 @@ export interface TelegramAdapterOptions {
 export const DEMO_TELEGRAM_TOKEN = '100000:hermes-demo';
 
 const MAX_TEXT = 4096;
+/** How often the store learns the offset (a process that dies resumes from there). */
+const POSITION_EVERY_MS = 250;
 
 /**
  * The fetch grammY calls (its documented `client.fetch` option): Node's own. grammY's default,
@@ -107,13 +109,41 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
   /** When each update of the batch in hand was read (performance.now()), for the reply latency. */
   const readAt = new Map<number, number>();
 
-  /** The batch in hand is answered: make its records durable, then move the offset past them. */
-  function endOfBatch(): void {
-    if (dirty) {
-      store.flush();
+  /** A group commit in progress: the cursor moves once it is done. */
+  let committing: Promise<void> | null = null;
+  /** When the store last learnt the offset. */
+  let positionAt = 0;
+
+  /**
+   * The batch in hand is answered: its records are written, so the next poll may confirm them (a
+   * process that dies now has them in the log); the cursor handed over moves once they are fsynced
+   * too, in a group commit (`force`: now, as pause() needs).
+   */
+  function endOfBatch(force = false): void {
+    const upTo = pendingOffset;
+    const advance = () => {
+      if (upTo === null || (offset !== null && upTo <= offset)) return;
+      offset = upTo;
+      // The store learns it too (at most every POSITION_EVERY_MS; behind is safe), for a restart without a cursor.
+      if (force || performance.now() - positionAt >= POSITION_EVERY_MS) {
+        store.recordOffset(name, upTo);
+        positionAt = performance.now();
+        dirty = true;
+      }
+    };
+    if (force) {
+      if (dirty || committing) store.flush();
       dirty = false;
-    }
-    if (pendingOffset !== null) offset = Math.max(offset ?? 0, pendingOffset);
+      advance();
+      if (dirty) store.flush();
+      dirty = false;
+    } else if (dirty || committing) {
+      dirty = false;
+      const c = store.flushSoon().then(advance, (e: unknown) => log(`${name}: flushing the store failed: ${(e as Error).message}`));
+      committing = c.finally(() => {
+        if (committing === c) committing = null;
+      });
+    } else advance();
     for (const w of batchWaiters.splice(0)) w();
   }
 
@@ -153,7 +183,9 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
         continue;
       }
       const r = run;
-      const p = offset === null ? payload : { ...(payload as object), offset };
+      // Past what is recorded (written to the log), which a flush soon makes durable: see endOfBatch().
+      const from = pendingOffset ?? offset;
+      const p = from === null ? payload : { ...(payload as object), offset: from };
       inFlight = true;
       firstPoll?.(Date.now());
       firstPoll = noFirstPoll = null;
@@ -174,7 +206,9 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
         // Delivered to a paused adapter: not answered, and not confirmed, so the next poller gets them.
         if (mode !== 'running') return EMPTY as never;
         const t = performance.now();
-        for (const u of res.result as { update_id: number }[]) readAt.set(u.update_id, t);
+        const ids = (res.result as { update_id: number }[]).map((u) => u.update_id);
+        for (const id of ids) readAt.set(id, t);
+        batch = { ids, done: new Set(), all: [], chats: new Map() };
         return res;
       }
       if (mode !== 'running' && res.error_code === 409) {
@@ -213,11 +247,11 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
     }
   }
 
-  bot.use(async (ctx) => {
-    const r = run;
-    if (!r || r.abandoned) return;
+  /** Answers one update and records it; false when the run was abandoned first (it stays unanswered). */
+  async function answer(ctx: Context, r: AdapterRun): Promise<boolean> {
     const id = ctx.update.update_id;
     const msg = ctx.message;
+    if (r.abandoned) return false;
     if (msg && !store.has(name, id)) {
       let reply: AgentReply;
       try {
@@ -226,7 +260,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
         reply = { text: `Sorry, that failed: ${(e as Error).message}`, error: true };
       }
       const sent = await send(ctx, r, reply);
-      if (!sent) return;
+      if (!sent) return false;
       // The platform has taken the reply (or refused it for good): the reply latency ends here.
       const latency = performance.now() - (readAt.get(id) ?? performance.now());
       store.record(name, id, { pid: process.pid, text: sent.text });
@@ -235,7 +269,39 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       if (mode !== 'running') r.drained++;
     }
     readAt.delete(id);
-    pendingOffset = id + 1;
+    return true;
+  }
+
+  /**
+   * The batch grammY is handling. grammY hands its updates to the middleware one by one and polls
+   * again once the last returns; answering them one after another cannot keep up with 100 updates/s
+   * on a busy host (each waits a round trip), so the middleware starts each answer (in order within
+   * a chat) and the last update's call returns only once the whole batch is answered and recorded.
+   */
+  let batch: { ids: number[]; done: Set<number>; all: Promise<boolean>[]; chats: Map<number, Promise<boolean>> } | null = null;
+
+  bot.use(async (ctx) => {
+    const r = run;
+    if (!r || r.abandoned) return;
+    const id = ctx.update.update_id;
+    const b = batch?.ids.includes(id) ? batch : null;
+    if (!b) {
+      if (await answer(ctx, r)) pendingOffset = id + 1;
+      return;
+    }
+    const chat = ctx.chat?.id ?? 0;
+    const p = (b.chats.get(chat) ?? Promise.resolve(true)).then(() => answer(ctx, r));
+    b.chats.set(chat, p);
+    b.all.push(
+      p.then((ok) => {
+        if (!ok) return false;
+        // The cursor moves over the answered run from the batch's start, never past a gap.
+        b.done.add(id);
+        while (b.ids.length > 0 && b.done.has(b.ids[0]!)) pendingOffset = b.ids.shift()! + 1;
+        return true;
+      }),
+    );
+    if (id === b.ids[b.ids.length - 1]) await Promise.all(b.all);
   });
 
   /**
@@ -346,7 +412,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
             'its unanswered updates stay unconfirmed for the next poller',
         );
       }
-      endOfBatch();
+      endOfBatch(true);
       return { cursors: cursors(), drained: r.drained, paused_at: pausedAt };
     },
 

@@ -32,7 +32,7 @@ test(`kills at random instants of a handoff (${ROUNDS}): lost = 0 and duplicated
   const seed = process.env.HANDOFF_KILL_SEED ? Number(process.env.HANDOFF_KILL_SEED) : Math.floor(Math.random() * 2 ** 31);
   t.diagnostic(`seed=${seed} (rerun with HANDOFF_KILL_SEED=${seed})`);
   const rnd = seededRandom(seed);
-  await withHarness(t, { rate: 100 }, async (h) => {
+  await withHarness(t, {}, async (h) => {
     await h.startBlue({ release: 'r0' });
     // How long a handoff takes on this machine now, from promote() to its verdict: the kills fall in there.
     const t0 = Date.now();
@@ -75,6 +75,8 @@ test(`kills at random instants of a handoff (${ROUNDS}): lost = 0 and duplicated
     const summary = `kills=${kills} duplicated=${s.duplicated} lost=${s.lost} conflicts=${s.conflicts} restarts=${restarts} produced=${s.produced} replied=${s.replied}`;
     for (const line of seen) t.diagnostic(line);
     t.diagnostic(summary);
+    // A round whose kill came after the handoff was over tests nothing: most rounds must really kill.
+    assert.ok(kills >= Math.ceil(ROUNDS / 2), `at least ${Math.ceil(ROUNDS / 2)} of ${ROUNDS} rounds killed a gateway mid-handoff: ${summary}`);
     assert.equal(s.pending, 0, `everything produced was answered in the end: ${summary}`);
     assert.equal(s.lost, 0, summary);
     assert.ok(s.duplicated <= kills, `at most one duplicate per kill: ${summary}`);
