@@ -9,7 +9,6 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectSsh, type SshHost } from '../../src/host/ssh/connect.ts';
 import { runMode } from '../../src/handoff/run.ts';
 import type { EngineParams } from '../../src/core/params.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
@@ -19,22 +18,13 @@ import { shellJoin } from '../../src/host/quote.ts';
 import { runActionAsRunner, startActionAsRunner } from '../support/action-runner.ts';
 import { sshWorld, type SshWorld } from '../support/ssh-world.ts';
 import { appendResult, DOC_PATH, maskReason, REGEN_COMMAND, resetResults, resultsPath, staleness, type MatrixRow } from './reliability-doc.ts';
+import { ACK_MS, AGE_MS, BAKE_MS, CONFIRM_MS, DRAIN_MS, GRACE_MS, RATE, connect, logTo, params } from './matrix-common.ts';
 import { assertNothingLost, assertServing, emptyRow, figuresOf, localState, probePolling, tails, whoServes } from './serving.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-// Short settings, so the whole matrix fits CI's budget (docs/reliability.md states the same).
-const BAKE_MS = 1_500;
-const AGE_MS = 1_000;
-/** At least DRAIN_MS: green's own drain on rollback must fit the grace (RESERVE refuses less). */
-const GRACE_MS = 3_000;
-const ACK_MS = 5_000;
-const DRAIN_MS = 3_000;
-const CONFIRM_MS = 3_000;
 /** How long green looks for a blue that closed the connection before it judges it dead (src/peer/green.ts). */
 const GREEN_BLUE_CHECK_MS = 1_000;
-/** Messages per second on each platform. */
-const RATE = 50;
 /** Time allowed to kill or stop a process and poll again, on a loaded runner. */
 const RESUME_MS = 500;
 
@@ -42,29 +32,6 @@ const RESUME_MS = 500;
 const NEVER_PAUSES = { ms: 1_500, why: "blue never stops polling: a poll's turnaround on a loaded runner" };
 const HANDOVER = { ms: DRAIN_MS + CONFIRM_MS, why: 'drain + HANDOFF_CONFIRM deadlines: the handover itself' };
 const BAKE_DEATH = { ms: AGE_MS + GRACE_MS, why: 'heartbeat age + rollback grace' };
-
-function params(w: SshWorld, fault = 'none', over: Partial<EngineParams> = {}): EngineParams {
-  return {
-    mode: 'promote',
-    targetName: 'staging',
-    hermesHome: w.home,
-    socketPath: null,
-    greenCommand: w.greenCommand(fault),
-    workdir: null,
-    runtime: 'claw',
-    release: 'r2',
-    greenEnv: {},
-    prepareCommand: null,
-    launcher: 'process',
-    systemdUnit: 'hermes-green@',
-    bakeMs: BAKE_MS,
-    timeoutMs: 60_000,
-    // Latency is not what these cells judge, and a busy 2-core runner makes it noisy: a high floor.
-    thresholds: { max_heartbeat_age_ms: AGE_MS, consecutive: 3, latency_floor_ms: 5_000 },
-    deadlines: { rollback_grace_ms: GRACE_MS, ack_ms: ACK_MS, drain_ms: DRAIN_MS, confirm_ms: CONFIRM_MS, claim_ms: 15_000 },
-    ...over,
-  };
-}
 
 /** The action's inputs for dist/index.js with the same settings as params(). */
 function inputs(w: SshWorld, extra: Record<string, string> = {}): Record<string, string> {
@@ -90,24 +57,6 @@ function inputs(w: SshWorld, extra: Record<string, string> = {}): Record<string,
     ...extra,
   };
 }
-
-async function connect(t: TestContext, w: SshWorld, logs: string[]): Promise<SshHost> {
-  const host = await connectSsh(
-    {
-      host: '127.0.0.1',
-      port: w.sshd.port,
-      username: w.sshd.username,
-      privateKey: w.sshd.clientKey,
-      pins: { knownHosts: [w.sshd.knownHostsLine], fingerprints: [] },
-      reconnect: { attempts: 8, baseDelayMs: 100, maxDelayMs: 1_000 },
-    },
-    { info: (m) => logs.push(m), warn: (m) => logs.push(`warn: ${m}`) },
-  );
-  t.after(() => host.close());
-  return host;
-}
-
-const logTo = (logs: string[]) => ({ info: (m: string) => logs.push(m), warn: (m: string) => logs.push(`warn: ${m}`) });
 
 /** What a cell's scenario reports back: the verdict the action gave, and the green it names. */
 interface Ran {

@@ -101,6 +101,14 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
     if (Date.now() > end) throw new Error(`blue did not start: ${readFileSync(join(dir, 'blue.log'), 'utf8')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The window starts once blue answers on both platforms: Discord keeps nothing for a bot with no
+  // session, so what it sent before blue identified would count as lost.
+  const replied = (k: 'telegram' | 'discord') => platform.stats().platforms[k]?.replied ?? 0;
+  while (platform.stats().rate > 0 && (replied('telegram') === 0 || replied('discord') === 0)) {
+    if (Date.now() > end) throw new Error(`blue did not answer on both platforms: ${JSON.stringify(platform.stats())}\n${readFileSync(join(dir, 'blue.log'), 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  platform.resetStats();
   return w;
 }
 
