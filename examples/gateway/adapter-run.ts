@@ -60,3 +60,23 @@ export async function within(p: Promise<unknown>, ms: number): Promise<boolean> 
     clearTimeout(timer);
   }
 }
+
+/** A limit of `n` tasks at once: the function returned runs `task` when a slot is free. */
+export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const go = () => {
+        active++;
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            active--;
+            queue.shift()?.();
+          });
+      };
+      if (active < n) go();
+      else queue.push(go);
+    });
+}

@@ -8,7 +8,7 @@ import { GREEN_FAULTS, BLUE_FAULTS, type BlueFault, type GreenFault } from './fa
 
 /** The usage line of `example-gateway`. */
 export const USAGE =
-  'example-gateway --home DIR (--platform [KIND=]URL ... | --config FILE) [--init-ms N] [--fault F] [--poll-timeout S] [--handover ORDER] [--rest-rps N]';
+  'example-gateway --home DIR (--platform [KIND=]URL ... | --config FILE) [--init-ms N] [--fault F] [--poll-timeout S] [--handover ORDER] [--rest-rps N] [--concurrency N]';
 
 const KINDS = ['telegram', 'discord'] as const;
 /** The platform kinds the gateway has adapters for. */
@@ -33,6 +33,8 @@ export interface GatewayConfig {
   pollTimeoutS: number;
   /** Discord REST requests per second at most. */
   restRps: number;
+  /** Messages each adapter answers at once. */
+  concurrency: number;
   handover: HandoverOrder;
   fault: GreenFault;
   blueFault: BlueFault;
@@ -63,6 +65,7 @@ const ConfigFile = z
     handover: z.enum(HANDOVER_ORDERS).optional(),
     poll_timeout_s: z.number().min(0).max(60).optional(),
     rest_rps: z.number().int().min(1).max(100_000).optional(),
+    concurrency: z.number().int().min(1).max(256).optional(),
   })
   .strict();
 
@@ -81,6 +84,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
         'poll-timeout': { type: 'string' },
         handover: { type: 'string' },
         'rest-rps': { type: 'string' },
+        concurrency: { type: 'string' },
       },
       strict: true,
     }).values;
@@ -140,5 +144,8 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
   const rpsRaw = v['rest-rps'];
   const restRps = rpsRaw !== undefined ? Number(rpsRaw) : (file?.rest_rps ?? 50);
   if (!Number.isInteger(restRps) || restRps < 1 || restRps > 100_000) return { error: `--rest-rps must be a whole number 1-100000 (Discord REST requests per second), got ${JSON.stringify(rpsRaw)}` };
-  return { home, adapters, initMs, pollTimeoutS, restRps, handover, fault, blueFault };
+  const ccRaw = v.concurrency;
+  const concurrency = ccRaw !== undefined ? Number(ccRaw) : (file?.concurrency ?? 8);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return { error: `--concurrency must be a whole number 1-256 (messages each adapter answers at once), got ${JSON.stringify(ccRaw)}` };
+  return { home, adapters, initMs, pollTimeoutS, restRps, concurrency, handover, fault, blueFault };
 }

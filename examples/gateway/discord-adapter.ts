@@ -22,8 +22,6 @@ export const DISCORD = 'discord';
 /** Guild messages with their content. */
 const INTENTS = (1 << 9) | (1 << 15);
 const MAX_TEXT = 2000;
-/** Dispatches processed at once. */
-const CONCURRENCY = 8;
 /** How often the store learns where the session stands (a process that dies resumes from there). */
 const POSITION_EVERY_MS = 250;
 /** The close code the adapter leaves a session with when it hands it over: the one @discordjs/ws itself resumes after (not 1000/1001, which end the session). */
@@ -46,6 +44,8 @@ export interface DiscordAdapterOptions {
   order?: HandoverOrder;
   /** REST requests per second at most (default 50: Discord's global limit, @discordjs/rest's default). */
   requestsPerSecond?: number;
+  /** Dispatches processed at once (default 8; 1: one after another). */
+  concurrency?: number;
   log?: (msg: string) => void;
 }
 
@@ -72,7 +72,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
   let dirty = false;
   let run: AdapterRun | null = null;
   /**
-   * Dispatches are started in order, up to CONCURRENCY at once (answers are independent; one at a
+   * Dispatches are started in order, up to `concurrency` at once (answers are independent; one at a
    * time cannot keep up with 100 messages/s on a busy host); "processed" is the end of the run of
    * finished ones from the start, never a later one.
    */
@@ -150,7 +150,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
   }
 
   function pump(): void {
-    while (active < CONCURRENCY && waiting.length > 0) {
+    while (active < (opts.concurrency ?? 8) && waiting.length > 0) {
       const w = waiting.shift()!;
       active++;
       processDispatch(w.payload, w.at)

@@ -93,10 +93,12 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
       return { beforeAck: crash };
     case 'crash-after-ack':
       return { afterAck: crash };
+    // Green answers while it starts and right after (its adapters start side by side): these faults
+    // too fire outside a reply, so they test the handover, not the one-duplicate limit.
     case 'crash-after-active':
-      return { afterActive: crash };
+      return { afterActive: () => new Promise<void>((r) => gate.whenQuiet(() => r())).then(crash) };
     case 'crash-after-confirm':
-      return { afterConfirm: crash };
+      return { afterConfirm: () => new Promise<void>((r) => gate.whenQuiet(() => r())).then(crash) };
     case 'crash-during-bake':
       return { beforeHeartbeat: (seq) => (seq === 2 ? gate.whenQuiet(crash) : undefined) };
     case 'hang':

@@ -21,6 +21,18 @@ import { createTelegramAdapter } from './telegram-adapter.ts';
 
 /** Runs the reference gateway until it is replaced, rolled back or stopped; resolves with its exit code. */
 export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The peer roles wait on timers that never keep a process alive (src/peer/os.ts): a green retrying
+  // to reach a blue that just died would otherwise exit 0 mid-handoff once nothing else is pending.
+  // A gateway runs until it is replaced, rolled back or stopped.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  try {
+    return await runGateway(argv, env);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function runGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const bad = (m: string) => (process.stderr.write(`example-gateway: ${m}\nusage: ${USAGE}\n`), 2);
   const cfg = parseGatewayArgs(argv, env);
   if ('error' in cfg) return bad(cfg.error);
@@ -164,7 +176,7 @@ function readPid(path: string): number | null {
 
 /** One adapter of the config, on this process's store and agent; green's late-resume fault delays its Discord resumes. */
 function buildAdapter(cfg: GatewayConfig, a: GatewayConfig['adapters'][number], store: TranscriptStore, agent: Agent, late: boolean, log: (m: string) => void): PlatformAdapter {
-  const common = { name: a.name, store, agent, order: cfg.handover, log, ...(a.token ? { token: a.token } : {}) };
+  const common = { name: a.name, store, agent, order: cfg.handover, concurrency: cfg.concurrency, log, ...(a.token ? { token: a.token } : {}) };
   if (a.kind === 'telegram') return createTelegramAdapter({ ...common, apiRoot: a.url, pollTimeoutS: cfg.pollTimeoutS });
   const d = createDiscordAdapter({ ...common, apiRoot: a.url, requestsPerSecond: cfg.restRps });
   return late ? lateResume(d, log) : d;

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Bot, GrammyError, type Context, type Transformer } from 'grammy';
 import type { Cursors } from '../../src/protocol/frames.ts';
-import { AdapterRun, nextBackoff, within } from './adapter-run.ts';
+import { AdapterRun, limiter, nextBackoff, within } from './adapter-run.ts';
 import type { Agent, AgentReply, HandoverOrder } from './agent.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 import { replyStats } from './reply-stats.ts';
@@ -30,6 +30,8 @@ export interface TelegramAdapterOptions {
   agent: Agent;
   /** How pause() leaves the platform (default break-before-make). */
   order?: HandoverOrder;
+  /** Updates of a batch answered at once, in order within a chat (default 8; 1: one after another). */
+  concurrency?: number;
   log?: (msg: string) => void;
 }
 
@@ -276,8 +278,10 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
    * The batch grammY is handling. grammY hands its updates to the middleware one by one and polls
    * again once the last returns; answering them one after another cannot keep up with 100 updates/s
    * on a busy host (each waits a round trip), so the middleware starts each answer (in order within
-   * a chat) and the last update's call returns only once the whole batch is answered and recorded.
+   * a chat, at most `concurrency` at once) and the last update's call returns only once the whole
+   * batch is answered and recorded.
    */
+  const slot = limiter(opts.concurrency ?? 8);
   let batch: { ids: number[]; done: Set<number>; all: Promise<boolean>[]; chats: Map<number, Promise<boolean>> } | null = null;
 
   bot.use(async (ctx) => {
@@ -290,7 +294,7 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       return;
     }
     const chat = ctx.chat?.id ?? 0;
-    const p = (b.chats.get(chat) ?? Promise.resolve(true)).then(() => answer(ctx, r));
+    const p = (b.chats.get(chat) ?? Promise.resolve(true)).then(() => slot(() => answer(ctx, r)));
     b.chats.set(chat, p);
     b.all.push(
       p.then((ok) => {

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   rate?: number;
   /** How long a confirmed update may go unanswered before the platform counts it lost (default 300). */
   graceMs?: number;
+  /** The gateways' --concurrency (default theirs, 8). */
+  concurrency?: number;
 }
 
 export interface GatewaySpec {
@@ -83,9 +85,10 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
  * The argv of a reference gateway on `home`, with both adapters on the fake platform at `platformUrl`
  * (Telegram at its root, Discord's REST under /api), fast long polls, and the fake's REST rate.
  */
-export function gatewayArgvFor(bundle: string, home: string, platformUrl: string, spec: { initMs?: number; fault?: string } = {}): string[] {
+export function gatewayArgvFor(bundle: string, home: string, platformUrl: string, spec: { initMs?: number; fault?: string; concurrency?: number } = {}): string[] {
   const argv = [process.execPath, bundle, 'example-gateway', '--home', home, '--platform', `telegram=${platformUrl}`, '--platform', `discord=${platformUrl}/api`];
   argv.push('--init-ms', String(spec.initMs ?? 50), '--poll-timeout', '5', '--rest-rps', '1000');
+  if (spec.concurrency) argv.push('--concurrency', String(spec.concurrency));
   if (spec.fault) argv.push('--fault', spec.fault);
   return argv;
 }
@@ -105,6 +108,7 @@ export class GatewayHarness {
     readonly bundle: string,
     readonly rate: number,
     readonly graceMs: number,
+    readonly concurrency?: number,
   ) {
     this.home = join(dir, 'home');
     this.socketPath = join(this.home, 'run', 'handoff.sock');
@@ -124,14 +128,14 @@ export class GatewayHarness {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    const h = new GatewayHarness(dir, platform, bundle, rate, graceMs);
+    const h = new GatewayHarness(dir, platform, bundle, rate, graceMs, o.concurrency);
     t.after(() => h.close());
     return h;
   }
 
   /** The argv of a reference gateway on this home, with both adapters (Telegram and Discord) on this platform. */
   gatewayArgv(spec: Pick<GatewaySpec, 'initMs' | 'fault'> = {}): string[] {
-    return gatewayArgvFor(this.bundle, this.home, this.platform.url, spec);
+    return gatewayArgvFor(this.bundle, this.home, this.platform.url, { ...spec, concurrency: this.concurrency });
   }
 
   /** Starts a blue and resolves once its socket answers and it answers updates; the platform's stats window starts then unless `keepStats`. */
