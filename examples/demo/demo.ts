@@ -9,6 +9,7 @@ import { realOs } from '../../src/peer/os.ts';
 import { promote } from '../../src/handoff/promote.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 import { readPidFile, selfCommand, spawnLogged, stopAll } from './processes.ts';
+import { DEMO_KINDS, platformArgs, platformFigures, type DemoPlatform } from './platforms.ts';
 
 export interface DemoOptions {
   fault: string;
@@ -41,6 +42,8 @@ export interface DemoResult {
   lost: number;
   duplicated: number;
   conflicts: number;
+  /** Each platform's figures; lost, duplicated and conflicts above are their sums. */
+  platforms: Record<(typeof DEMO_KINDS)[number], DemoPlatform>;
   blue_pid: number;
   green_pid: number | null;
 }
@@ -51,11 +54,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; outcome: Outcome }> {
   const dir = mkdtempSync(join(tmpdir(), 'hermes-demo-'));
   const home = join(dir, 'home');
-  const platform = await startFakePlatform({ port: 0, rate: o.rate, graceMs: 500 });
+  const platform = await startFakePlatform({ port: 0, kinds: DEMO_KINDS, rate: o.rate, graceMs: 500 });
   const pids = new Set<number>();
   const host = new LocalHost();
   try {
-    const gw = (extra: string[]) => [...selfCommand(), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', String(o.initMs), '--poll-timeout', '10', ...extra];
+    const gw = (extra: string[]) => [...selfCommand(), 'example-gateway', '--home', home, ...platformArgs(platform.url), '--init-ms', String(o.initMs), '--poll-timeout', '10', ...extra];
     const blue = spawnLogged(gw([]), { ...process.env, HERMES_RELEASE: 'legacy-1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', HERMES_BLUE_FAULT: o.blueFault ?? 'none' }, join(dir, 'blue.log'));
     const bluePid = blue.pid!;
     pids.add(bluePid);
@@ -130,6 +133,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
       lost: stats.lost,
       duplicated: stats.duplicated,
       conflicts: stats.conflicts,
+      platforms: platformFigures(stats),
       blue_pid: bluePid,
       green_pid: greenPid,
     };

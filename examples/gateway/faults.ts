@@ -43,11 +43,15 @@ export function hangForever(): never {
  * moment outside that instant, so they test the handoff, not that limit (measured on its own).
  */
 export interface ReplyGate {
-  /** The agent is answering message `id` of `adapter`: a reply is in flight until the store records it. */
-  begin(adapter: string, id: MessageId): void;
+  /**
+   * The agent is about to answer message `id` of `adapter`: a reply is in flight from then until the
+   * store records it. Resolves at once, except once a fault waits for quiet: then never (the process
+   * dies first; the message stays unanswered and unrecorded for whoever resumes).
+   */
+  begin(adapter: string, id: MessageId): Promise<void>;
   /** The same store, whose record() also ends the reply it records. */
   wrap(store: TranscriptStore): TranscriptStore;
-  /** Runs `fn` now when no reply is in flight, else right after the reply in flight is recorded (at the latest after `maxWaitMs`). */
+  /** Starts no new reply, then runs `fn` once none is in flight (right after the last one is recorded; at the latest after `maxWaitMs`). */
   whenQuiet(fn: () => void, maxWaitMs?: number): void;
 }
 
@@ -57,6 +61,7 @@ export function replyGate(): ReplyGate {
   const key = (adapter: string, id: MessageId) => `${adapter}\u0000${typeof id}:${id}`;
   let waiting: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let holding = false;
   const fire = () => {
     const fn = waiting;
     waiting = null;
@@ -65,7 +70,11 @@ export function replyGate(): ReplyGate {
     fn?.();
   };
   return {
-    begin: (adapter, id) => void inFlight.add(key(adapter, id)),
+    begin(adapter, id) {
+      if (holding) return new Promise<void>(() => {});
+      inFlight.add(key(adapter, id));
+      return Promise.resolve();
+    },
     wrap: (store) => ({
       ...store,
       record(platform, id, by) {
@@ -75,6 +84,7 @@ export function replyGate(): ReplyGate {
       },
     }),
     whenQuiet(fn, maxWaitMs = 2_000) {
+      holding = true;
       if (inFlight.size === 0) return fn();
       waiting = fn;
       // A reply abandoned by a timed-out drain is never recorded: do not wait for it for ever.

@@ -57,7 +57,7 @@ async function runGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   const store = replies.wrap(openStore(home));
   const errors = { on: false };
   const agent: Agent = async (m) => {
-    replies.begin(m.adapter, m.id);
+    await replies.begin(m.adapter, m.id);
     return errors.on ? { text: 'Sorry, something went wrong.', error: true } : { text: `echo: ${m.text}`, error: false };
   };
   const adapters = adapterSet(cfg.adapters.map((a) => buildAdapter(cfg, a, store, agent, role === 'green' && fault === 'late-resume', log)));
