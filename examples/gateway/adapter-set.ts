@@ -43,7 +43,17 @@ export function adapterSet(list: readonly PlatformAdapter[]): AdapterSet {
     },
 
     async pause(deadlineMs) {
-      const paused = await Promise.allSettled(list.map((a) => a.pause(deadlineMs)));
+      // Each platform's dark window starts at its own last listening moment, and HANDOFF_ACTIVE waits
+      // for every adapter: so the adapters with a connection to close (Discord) finish their work
+      // first while the others (Telegram) still poll, those pause next, and the connections close last.
+      const end = Date.now() + deadlineMs;
+      const left = () => Math.max(1, end - Date.now());
+      const late = list.filter((a) => a.release);
+      const rest = list.filter((a) => !a.release);
+      const first = await Promise.allSettled(late.map((a) => a.pause(left(), { release: false })));
+      const then = await Promise.allSettled(rest.map((a) => a.pause(left())));
+      await Promise.allSettled(late.map((a, i) => (first[i]!.status === 'fulfilled' ? a.release!() : null)));
+      const paused = [...first, ...then];
       const failed = paused.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
       if (failed.length > 0) throw new Error(failed.join('; '));
       const ok = paused.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Adapters['pause']>>>).value);

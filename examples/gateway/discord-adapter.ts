@@ -340,7 +340,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
       return helloAt ?? Date.now();
     },
 
-    async pause(deadlineMs) {
+    async pause(deadlineMs, opts = {}) {
       const r = run;
       const pausedAt = Date.now();
       if (!r || mode !== 'running') return { cursors: cursors(), drained: 0, paused_at: pausedAt };
@@ -353,16 +353,19 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
         throw new Error(`${name} adapter: the dispatches being processed did not finish within ${deadlineMs} ms of pause (${r.drained} answered since); a RESUME replays the rest`);
       }
       settle(true);
-      if (handoverOrder === 'break-before-make') {
-        await closeResumably('handing the session over');
-        mode = 'idle';
-      } else {
-        // Keep the connection (heartbeating, ignoring dispatches) until the next process's RESUME replaces it.
-        mode = 'paused';
-      }
+      // Keep the connection (heartbeating, ignoring dispatches): make-before-break until the next
+      // process's RESUME replaces it; break-before-make until release() (at once unless told to wait).
+      mode = 'paused';
+      if (handoverOrder === 'break-before-make' && opts.release !== false) await this.release!();
       // A rollback's start() then finds a manager ready.
       void prepareSpare().catch((e: unknown) => log(`${name}: preparing the next connection failed: ${(e as Error).message}`));
       return { cursors: cursors(), drained: r.drained, paused_at: pausedAt };
+    },
+
+    async release() {
+      if (handoverOrder !== 'break-before-make' || mode !== 'paused') return;
+      await closeResumably('handing the session over');
+      mode = 'idle';
     },
 
     handoverNotes(pausedAt?: number) {
