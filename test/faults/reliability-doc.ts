@@ -85,7 +85,8 @@ export function maskReason(reason: string): string {
   return reason
     .replace(/\bpid \d+/g, 'pid N')
     .replace(/'?\/tmp\/[^\s')]*'?/g, '…')
-    .replace(/\bhandoff [A-Za-z0-9._-]*\d{6,}[A-Za-z0-9._-]*/g, 'handoff ID');
+    .replace(/\bhandoff [A-Za-z0-9._-]*\d{6,}[A-Za-z0-9._-]*/g, 'handoff ID')
+    .replace(/\bsession [0-9a-f]{16,}\b/g, 'session ID');
 }
 
 const cell = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
