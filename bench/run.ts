@@ -9,7 +9,7 @@ import ssh2 from 'ssh2';
 import { shellJoin } from '../src/host/quote.ts';
 import { sshdAvailable, startSshd, type Sshd } from '../test/support/sshd.ts';
 import { measureColdStart } from './cold-start.ts';
-import { runPromotions, type PromotionFigures } from './dark-window.ts';
+import { KINDS, runPromotions, type Kind, type PlatformFigures, type PromotionFigures } from './dark-window.ts';
 import { distBytes, runnerBytes } from './dist-size.ts';
 import { checkDoc, updateDoc } from './doc.ts';
 import { gatewayArgv, startBlueGateway, type GatewaySpec } from './lib/gateway.ts';
@@ -17,7 +17,9 @@ import { startPlatformProc } from './lib/platform-proc.ts';
 import { Procs, isAlive, readPid, waitFor } from './lib/procs.ts';
 import { median, ratio, spread } from './lib/stats.ts';
 import { measureRestarts } from './restart.ts';
-import { BenchResult, judgeTargets } from './result.ts';
+import { BenchResult, judgeTargets, type OrderResult } from './result.ts';
+import { HANDOVER_ORDERS, type HandoverOrder } from '../examples/gateway/agent.ts';
+import { DEFAULT_HANDOVER } from '../examples/gateway/config.ts';
 import { measureSshPerPoll, measureStatusRtt } from './ssh-status.ts';
 import { promoteInputs, runActionOnce } from './ssh-run.ts';
 import { renderTable } from './table.ts';
@@ -26,7 +28,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The parts of the bench, each measured on its own with --only. */
 const PARTS = ['promotions', 'restarts', 'ssh', 'cold-start', 'dist-size'] as const;
 type Part = (typeof PARTS)[number];
-const USAGE = `bench [--json] [--json-file FILE] [--doc FILE] [--only ${PARTS.join(',')}] [--promotions N] [--restarts N] [--rate R] [--init-ms N] [--bake-ms N]`;
+const USAGE = `bench [--json] [--json-file FILE] [--doc FILE] [--only ${PARTS.join(',')}] [--promotions N] [--compare N] [--failures N] [--restarts N] [--rate R] [--init-ms N] [--bake-ms N]`;
 /** The bench must finish within 10 minutes; past this it stops everything and fails. */
 const WATCHDOG_MS = 9.5 * 60_000;
 const GRACE_MS = 500;
@@ -44,6 +46,8 @@ function options(argv: string[]) {
       doc: { type: 'string' },
       only: { type: 'string' },
       promotions: { type: 'string', default: '60' },
+      compare: { type: 'string', default: '30' },
+      failures: { type: 'string', default: '3' },
       restarts: { type: 'string', default: '5' },
       rate: { type: 'string', default: '100' },
       'init-ms': { type: 'string', default: '50' },
@@ -59,7 +63,7 @@ function options(argv: string[]) {
   const only = values.only === undefined ? null : values.only.split(',').map((x) => x.trim());
   for (const p of only ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: expected parts among ${PARTS.join(', ')}, got ${JSON.stringify(p)}`);
   if (only && values.doc) throw new Error('--doc takes the figures of a full run: leave out --only');
-  return { json: values.json, jsonFile: values['json-file'] ?? (values.json ? DEFAULT_JSON_FILE : null), doc: values.doc ?? null, only: only as Part[] | null, promotions: int('promotions', 1), restarts: int('restarts', 1), rate: int('rate', 1), initMs: int('init-ms', 0), bakeMs: int('bake-ms', 0) };
+  return { json: values.json, jsonFile: values['json-file'] ?? (values.json ? DEFAULT_JSON_FILE : null), doc: values.doc ?? null, only: only as Part[] | null, promotions: int('promotions', 1), compare: int('compare', 0), failures: int('failures', 0), restarts: int('restarts', 1), rate: int('rate', 1), initMs: int('init-ms', 0), bakeMs: int('bake-ms', 0) };
 }
 
 async function main(): Promise<number> {
@@ -131,6 +135,9 @@ async function main(): Promise<number> {
     lost: null,
     duplicated: null,
     conflicts: null,
+    handover_order: null,
+    platforms: null,
+    handover_orders: null,
     status_rtt_ms: null,
     ssh_per_poll_ms: null,
     status_vs_ssh: null,
@@ -170,37 +177,105 @@ async function main(): Promise<number> {
     clearTimeout(watchdog);
   }
 
-  /** The parts that need the fake platform and a serving gateway: promotions, restarts, the SSH figures. */
+  /** The parts that need the fake platform and a serving gateway: promotions (both handover orders), restarts, the SSH figures. */
   async function measureWithGateway(): Promise<void> {
     const platform = await startPlatformProc(procs, cli, { rate: o.rate, graceMs: GRACE_MS, logPath: join(logs, 'platform.log') });
-    const spec: GatewaySpec = { cli, home: join(dir, 'home'), platformUrl: platform.url, initMs: o.initMs, pollTimeoutS: 10 };
+    const chosen = DEFAULT_HANDOVER;
+    const other = HANDOVER_ORDERS.find((x) => x !== chosen)!;
+    const base: GatewaySpec = { cli, home: join(dir, 'home'), platformUrl: platform.url, initMs: o.initMs, pollTimeoutS: 10 };
+    let spec: GatewaySpec = { ...base, handover: chosen };
+    let blues = 0;
+    /** Restarts the serving gateway with another handover order (every green then inherits it). */
+    const serveWith = async (order: HandoverOrder) => {
+      const pid = readPid(join(spec.home, 'gateway.pid'));
+      if (pid) await procs.stop(pid, 10_000);
+      spec = { ...base, handover: order };
+      await startBlueGateway(procs, spec, `bench-blue-${++blues}`, join(logs, `blue-${blues}.log`));
+    };
     await startBlueGateway(procs, spec, 'bench-0', join(logs, 'blue-0.log'));
-    progress(`blue serving; platform ${platform.url} at ${o.rate} msg/s`);
+    progress(`blue serving (${chosen}); platform ${platform.url} at ${o.rate} messages/s on Telegram and on Discord`);
 
-    const promos: PromotionFigures | null = !want('promotions') ? null : await section(`${o.promotions} promotions (init ${o.initMs} ms, bake ${o.bakeMs} ms, ${o.rate} msg/s)`, () =>
-      runPromotions(procs, platform, spec, { count: o.promotions, bakeMs: o.bakeMs, rate: o.rate, graceMs: GRACE_MS, progress }),
-    );
-    if (promos) {
-      promotionFailures.push(...promos.failures);
-      if (promos.darkWindows.length < Math.min(50, o.promotions)) errors.push(`only ${promos.darkWindows.length} of ${o.promotions} promotions ended promoted`);
-      r.dark_window_ms = promos.darkWindows.length > 0 ? spread(promos.darkWindows) : null;
-      const h = spread(promos.hostDarkWindows);
-      r.host_dark_window_ms = promos.hostDarkWindows.length > 0 ? { p50: h.p50, p99: h.p99 } : null;
-      r.promotions = { n: o.promotions, verdicts: promos.verdicts, init_ms: o.initMs, bake_ms: o.bakeMs, rate: o.rate, produced: promos.produced };
-      r.lost = promos.lost;
-      r.duplicated = promos.duplicated;
-      r.conflicts = promos.conflicts;
+    /** Promotions in `order` (the blue serving now uses it), then its failure case; null when the section failed. */
+    const measureOrder = async (order: HandoverOrder, n: number): Promise<{ res: OrderResult; figs: PromotionFigures } | null> => {
+      const figs = await section(`${n} promotions, ${order} (init ${o.initMs} ms, bake ${o.bakeMs} ms, ${o.rate} messages/s on each platform)`, () =>
+        runPromotions(procs, platform, spec, { count: n, bakeMs: o.bakeMs, rate: o.rate, graceMs: GRACE_MS, progress }),
+      );
+      if (!figs) return null;
+      promotionFailures.push(...figs.failures);
+      const fails =
+        o.failures === 0
+          ? null
+          : await section(`${o.failures} promotions, ${order}, every green dying right after it took over (crash-after-confirm)`, () =>
+              runPromotions(procs, platform, spec, { count: o.failures, bakeMs: o.bakeMs, rate: o.rate, graceMs: GRACE_MS, progress, greenFault: 'crash-after-confirm' }),
+            );
+      if (fails) promotionFailures.push(...fails.failures);
+      const acc = (p: PlatformFigures) => ({ lost: p.lost, duplicated: p.duplicated, conflicts: p.conflicts, takeovers: p.takeovers });
+      const side = (k: Kind) => ({ ...acc(figs.platforms[k]), dark_window_ms: figs.platforms[k].darkWindows.length > 0 ? spread(figs.platforms[k].darkWindows) : null });
+      return {
+        figs,
+        res: {
+          promotions: n,
+          verdicts: figs.verdicts,
+          telegram: side('telegram'),
+          discord: side('discord'),
+          failure_case: fails ? { fault: 'crash-after-confirm', n: o.failures, verdicts: fails.verdicts, telegram: acc(fails.platforms.telegram), discord: acc(fails.platforms.discord) } : null,
+        },
+      };
+    };
+
+    if (want('promotions')) {
+      const main = await measureOrder(chosen, o.promotions);
+      let compared: OrderResult | null = null;
+      if (o.compare > 0) {
+        await serveWith(other);
+        compared = (await measureOrder(other, o.compare))?.res ?? null;
+        await serveWith(chosen);
+      }
+      r.handover_order = chosen;
+      r.handover_orders = { 'break-before-make': null, 'make-before-break': null, [chosen]: main?.res ?? null, [other]: compared };
+      if (main) {
+        const f = main.figs;
+        const promoted = f.verdicts.promoted ?? 0;
+        if (promoted < Math.min(50, o.promotions)) errors.push(`only ${promoted} of ${o.promotions} promotions ended promoted`);
+        const tg = f.platforms.telegram;
+        r.dark_window_ms = tg.darkWindows.length > 0 ? spread(tg.darkWindows) : null;
+        const h = spread(f.hostDarkWindows);
+        r.host_dark_window_ms = f.hostDarkWindows.length > 0 ? { p50: h.p50, p99: h.p99 } : null;
+        r.promotions = { n: o.promotions, verdicts: f.verdicts, init_ms: o.initMs, bake_ms: o.bakeMs, rate: o.rate, produced: KINDS.reduce((n, k) => n + f.platforms[k].produced, 0) };
+        r.lost = KINDS.reduce((n, k) => n + f.platforms[k].lost, 0);
+        r.duplicated = KINDS.reduce((n, k) => n + f.platforms[k].duplicated, 0);
+        r.conflicts = KINDS.reduce((n, k) => n + f.platforms[k].conflicts, 0);
+        r.platforms = {
+          telegram: { ...main.res.telegram, restart_gap_ms: null, restart_gap_realistic_ms: null, dark_window_vs_restart: null },
+          discord: { ...main.res.discord, restart_gap_ms: null, restart_gap_realistic_ms: null, dark_window_vs_restart: null },
+        };
+      }
     }
 
     const restarts = async (initMs: number) => {
       const gaps = await measureRestarts(procs, platform, { ...spec, initMs }, { runs: o.restarts, rate: o.rate, logDir: logs, progress });
-      const s = spread(gaps);
-      return { p50: s.p50, p99: s.p99, n: s.n, init_ms: initMs };
+      const one = (k: Kind) => {
+        const s = spread(gaps[k]);
+        return { p50: s.p50, p99: s.p99, n: s.n, init_ms: initMs };
+      };
+      return { telegram: one('telegram'), discord: one('discord') };
     };
     if (want('restarts')) {
-      r.restart_gap_ms = await section(`restarts (init ${o.initMs} ms)`, () => restarts(o.initMs));
-      r.restart_gap_realistic_ms = await section(`restarts (init ${REALISTIC_INIT_MS} ms)`, () => restarts(REALISTIC_INIT_MS));
+      const quick = await section(`restarts (init ${o.initMs} ms)`, () => restarts(o.initMs));
+      const realistic = await section(`restarts (init ${REALISTIC_INIT_MS} ms)`, () => restarts(REALISTIC_INIT_MS));
+      r.restart_gap_ms = quick?.telegram ?? null;
+      r.restart_gap_realistic_ms = realistic?.telegram ?? null;
       r.dark_window_vs_restart = ratio(r.restart_gap_realistic_ms?.p50 ?? null, r.dark_window_ms?.p99 ?? null);
+      const none = { lost: null, duplicated: null, conflicts: null, takeovers: null, dark_window_ms: null, restart_gap_ms: null, restart_gap_realistic_ms: null, dark_window_vs_restart: null };
+      r.platforms ??= { telegram: { ...none }, discord: { ...none } };
+      {
+        for (const k of KINDS) {
+          const p = r.platforms[k];
+          p.restart_gap_ms = quick?.[k] ?? null;
+          p.restart_gap_realistic_ms = realistic?.[k] ?? null;
+          p.dark_window_vs_restart = ratio(p.restart_gap_realistic_ms?.p50 ?? null, p.dark_window_ms?.p99 ?? null);
+        }
+      }
     }
 
     if (!want('ssh')) return;

@@ -85,8 +85,9 @@ export async function buildDist(outdir) {
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: banner },
-    // The optional native modules: ssh2 falls back to pure JS when these fail to load.
-    external: ['cpu-features', '*.node'],
+    // The optional native modules: ssh2 falls back to pure JS when these fail to load. (Only ssh2's
+    // add-on by its path: a bare `*.node` would also catch grammY's require('./platform.node'), a .js file.)
+    external: ['cpu-features', '*/build/Release/sshcrypto.node'],
     plugins: [leaveOut],
     legalComments: 'none',
     logLevel: 'warning',

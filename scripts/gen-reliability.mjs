@@ -1,9 +1,11 @@
-// Writes docs/reliability.md from measured runs: the fault matrix (test/faults/matrix.test.ts) and the
+// Writes docs/reliability.md from measured runs: the fault matrix (test/faults/matrix.test.ts and
+// matrix-discord.test.ts, one table each) and the
 // hostile-host tests (test/faults/hostile-host.test.ts, the "Hostile host" section at the end).
 // With no arguments it runs both (a few minutes: real sshd, gateways and platform) and rewrites the
 // doc from the rows they measured; it refuses to write a doc with a failed row.
 // `--only matrix` or `--only hostile` reruns one of them and keeps the other's part of the doc as it is.
-// `--from FILE` renders an existing matrix results file (JSON lines) instead of running the matrix;
+// `--from FILE` renders an existing matrix results file (JSON lines; FILE-discord.jsonl beside it too)
+// instead of running the matrix;
 // `--hostile-from FILE` the same for the hostile-host rows.
 // `--out FILE` writes elsewhere (tests use it on temp copies).
 import { spawnSync } from 'node:child_process';
@@ -14,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MATRIX = join('test', 'faults', 'matrix.test.ts');
-const HOSTILE = join('test', 'faults', 'hostile-host.test.ts');
+const MATRIX = [join('test', 'faults', 'matrix.test.ts'), join('test', 'faults', 'matrix-discord.test.ts')];
+const HOSTILE = [join('test', 'faults', 'hostile-host.test.ts')];
 
 function option(args, name) {
   const i = args.indexOf(name);
@@ -25,9 +27,9 @@ function option(args, name) {
   return v;
 }
 
-/** Runs one test file with its rows going to `out` (through `envName`); returns the test runner's exit status. */
-function runTests(file, envName, out) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', file], {
+/** Runs test `files` with their rows going to `out` (through `envName`); returns the test runner's exit status. */
+function runTests(files, envName, out) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, [envName]: out, HERMES_RELIABILITY_REGEN: '1' },
@@ -35,14 +37,14 @@ function runTests(file, envName, out) {
   return r.status ?? 1;
 }
 
-/** Rows from `from`, or from a fresh run of `file`; with the run's exit status. */
-function measure(from, file, envName, read) {
+/** Rows from `from`, or from a fresh run of `files`; with the run's exit status. */
+function measure(from, files, envName, read) {
   if (from) return { rows: read(from), status: 0 };
   const dir = mkdtempSync(join(tmpdir(), 'hh-reliability-'));
   try {
     const out = join(dir, 'rows.jsonl');
-    const status = runTests(file, envName, out);
-    return { rows: existsSync(out) ? read(out) : [], status };
+    const status = runTests(files, envName, out);
+    return { rows: read(out), status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -74,13 +76,19 @@ async function main(args) {
 
   let text = current;
   if (only !== 'hostile') {
-    const m = measure(option(args, '--from'), MATRIX, 'HERMES_RELIABILITY_OUT', doc.readResults);
+    // Each matrix file writes its own results file beside `out` (the Discord one: out-discord.jsonl).
+    const readBoth = (out) =>
+      doc.TABLES.flatMap((t) => {
+        const path = doc.resultsPath({ HERMES_RELIABILITY_OUT: out }, t);
+        return existsSync(path) ? doc.readResults(path) : [];
+      });
+    const m = measure(option(args, '--from'), MATRIX, 'HERMES_RELIABILITY_OUT', readBoth);
     if (refuse('the fault matrix', m.rows, m.status, (r) => `${r.fault} (${r.phase})`)) return 1;
     // The matrix part is the whole doc up to the hostile section, which is kept as it was.
     text = `${doc.renderDoc(m.rows, meta)}\n${hostile.hostileSectionOf(current)}`;
   }
   if (only !== 'matrix') {
-    const h = measure(option(args, '--hostile-from'), HOSTILE, 'HERMES_HOSTILE_OUT', hostile.readHostileResults);
+    const h = measure(option(args, '--hostile-from'), HOSTILE, 'HERMES_HOSTILE_OUT', (p) => (existsSync(p) ? hostile.readHostileResults(p) : []));
     if (refuse('the hostile-host tests', h.rows, h.status, (r) => r.attack)) return 1;
     text = hostile.withHostileSection(text, hostile.renderHostileSection(h.rows, meta));
   }

@@ -162,3 +162,39 @@ test('a store of another schema, or with no header, is refused with a clear erro
   writeFileSync(path, '{"platform":"telegram","update_id":1,"pid":1,"text":"x","at":1}\n');
   assert.throws(() => openStore(home), /no \{"schema":N\} header/);
 });
+
+test('Discord answers (snowflake ids) and session positions: dedupe per adapter; the position is the latest recorded, never raised by an answer', (t) => {
+  const home = tempHome(t);
+  const store = openStore(home);
+  t.after(() => store.close());
+  assert.equal(store.sessionOf('discord'), null);
+  store.recordSession('discord', { session_id: 's1', seq: 1, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  store.record('discord', '1234567890123456789', { pid: 1, text: 'a', dispatch: { session_id: 's1', seq: 4 } });
+  store.record('discord', '1234567890123456790', { pid: 1, text: 'b', dispatch: { session_id: 's1', seq: 9 } });
+  store.record('discord', '1234567890123456791', { pid: 1, text: 'c', dispatch: { session_id: 'old', seq: 50 } });
+  // Answers are recorded out of order when processed side by side: only a position line moves the position.
+  assert.deepEqual(store.sessionOf('discord'), { session_id: 's1', seq: 1, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  store.recordSession('discord', { session_id: 's1', seq: 9, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  store.record('telegram', 7, { pid: 1, text: 'tg' });
+  store.flush();
+  assert.equal(store.has('discord', '1234567890123456789'), true);
+  store.record('discord', '42', { pid: 1, text: 'd', dispatch: { session_id: 's1', seq: 2 } });
+  assert.equal(store.has('discord', 42), false, 'a number is not the snowflake string');
+  assert.equal(store.has('telegram', '7'), false);
+  assert.deepEqual(store.sessionOf('discord'), { session_id: 's1', seq: 9, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  assert.equal(store.nextOffset('discord'), null, 'Discord ids are not offsets');
+  assert.throws(() => store.record('discord', '1', { pid: 1, text: 'x' }), /needs the dispatch/);
+
+  // Another process reads the same, and a new session line (a fresh IDENTIFY) starts over.
+  const other = openStore(home);
+  t.after(() => other.close());
+  assert.deepEqual(other.sessionOf('discord'), { session_id: 's1', seq: 9, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  assert.equal(other.corruptLines(), 0);
+  store.recordSession('discord', { session_id: 's2', seq: 1, resume_gateway_url: 'ws://127.0.0.1:1/discord/resume' });
+  store.flush();
+  assert.deepEqual(other.sessionOf('discord')?.session_id, 's2');
+  assert.equal(other.sessionOf('discord')?.seq, 1);
+  // The Telegram line keeps the shape the Python reference gateway shares.
+  const tg = readFileSync(store.path, 'utf8').split('\n').find((l) => l.includes('"update_id"'));
+  assert.deepEqual(Object.keys(JSON.parse(tg!)), ['platform', 'update_id', 'pid', 'text', 'at']);
+});

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startFakePlatform, type FakePlatform } from '../examples/gateway/platform/server.ts';
 import { openStore, type TranscriptStore } from '../examples/gateway/store.ts';
-import { createTelegramAdapter, type AgentReply, type TelegramAdapter, type TelegramUpdate } from '../examples/gateway/telegram-adapter.ts';
+import type { AgentReply, HandoverOrder, IncomingMessage } from '../examples/gateway/agent.ts';
+import type { PlatformAdapter } from '../examples/gateway/platform-adapter.ts';
+import { createTelegramAdapter } from '../examples/gateway/telegram-adapter.ts';
+import type { TelegramStats } from '../examples/gateway/platform/schemas.ts';
 import { bot, until } from './platform/helpers.ts';
 
 /** The cursors of the one Telegram adapter at `offset`. */
@@ -16,7 +19,7 @@ interface Ctx {
   platform: FakePlatform;
   home: string;
   stores: TranscriptStore[];
-  adapters: TelegramAdapter[];
+  adapters: PlatformAdapter[];
 }
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }, graceMs = 200): Promise<Ctx> {
@@ -24,7 +27,7 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, gra
   const home = mkdtempSync(join(tmpdir(), 'hermes-adapter-'));
   const ctx: Ctx = { platform, home, stores: [], adapters: [] };
   t.after(async () => {
-    for (const a of ctx.adapters) a.close();
+    for (const a of ctx.adapters) await a.close();
     for (const s of ctx.stores) s.close();
     await platform.close();
     rmSync(home, { recursive: true, force: true });
@@ -32,20 +35,23 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, gra
   return ctx;
 }
 
-const echo = async (u: TelegramUpdate): Promise<AgentReply> => {
+const echo = async (m: IncomingMessage): Promise<AgentReply> => {
   // A little work, so pauses land mid-batch too, yet well within ~200 updates/s on a busy machine.
   if (Math.random() < 0.2) await delay(1);
   else await new Promise<void>((r) => setImmediate(r));
-  return { text: `re: ${u.message?.text ?? ''}`, error: false };
+  return { text: `re: ${m.text}`, error: false };
 };
 
-function adapter(ctx: Ctx, pollerId: string, agent = echo, logs?: string[]): TelegramAdapter {
+/** An adapter on a store of its own (as another process would have), with its own connections. */
+function adapter(ctx: Ctx, agent = echo, logs?: string[], order: HandoverOrder = 'break-before-make'): PlatformAdapter {
   const store = openStore(ctx.home); // one store instance each, as two processes would have
   ctx.stores.push(store);
-  const a = createTelegramAdapter({ baseUrl: ctx.platform.url, token: '123:secret', store, pollTimeoutS: 5, pollerId, agent, log: (m) => logs?.push(m) });
+  const a = createTelegramAdapter({ apiRoot: ctx.platform.url, token: '123:secret', store, pollTimeoutS: 5, agent, order, log: (m) => logs?.push(m) });
   ctx.adapters.push(a);
   return a;
 }
+
+const tgStats = (ctx: Ctx) => ctx.platform.stats().platforms.telegram as TelegramStats;
 
 /** Waits for every produced update to be answered, then past the grace so any loss would show. */
 async function settle(ctx: Ctx, graceMs: number): Promise<void> {
@@ -55,8 +61,8 @@ async function settle(ctx: Ctx, graceMs: number): Promise<void> {
 
 test('30 handovers between two adapters under ~200 updates/s: nothing lost, nothing answered twice, no conflict', async (t) => {
   const ctx = await setup(t, 200);
-  const a = adapter(ctx, 'blue');
-  const b = adapter(ctx, 'green');
+  const a = adapter(ctx);
+  const b = adapter(ctx);
   ctx.platform.setRate(200);
   let current = a;
   let next = b;
@@ -82,17 +88,18 @@ test('30 handovers between two adapters under ~200 updates/s: nothing lost, noth
   ctx.platform.setRate(0);
   await settle(ctx, 200);
   const s = ctx.platform.stats();
-  t.diagnostic(`produced ${s.produced}, drained ${drained}, switch_gap_ms ${s.switch_gap_ms}, max_gap_ms ${s.max_gap_ms}, dark windows (epoch ms) max ${Math.max(...darkWindows)}`);
+  t.diagnostic(`produced ${s.produced}, drained ${drained}, switch_gap_ms ${s.switch_gap_ms}, max_gap_ms ${s.max_gap_ms}, dark windows (epoch ms) ${darkWindows.sort((x, y) => x - y).join(" ")}`);
   assert.ok(s.produced > 100, `enough traffic to mean something (${s.produced})`);
   assert.deepEqual({ lost: s.lost, duplicated: s.duplicated, conflicts: s.conflicts }, { lost: 0, duplicated: 0, conflicts: 0 });
   assert.equal(s.replied, s.produced);
-  assert.equal(s.pollers, 2);
+  assert.equal(s.pollers, 2, 'each adapter is one poller (its X-Poller-Id)');
+  assert.equal(s.takeovers, 0, 'break-before-make: no poll was ever ended by another');
   await current.pause(1000);
 });
 
 test('after pause no request reaches the platform until start, and the cursor is where to resume', async (t) => {
   const ctx = await setup(t);
-  const a = adapter(ctx, 'a');
+  const a = adapter(ctx);
   ctx.platform.produce(5);
   await a.start(null);
   // The next poll is at the platform (so none is on the wire when pause aborts it).
@@ -125,13 +132,13 @@ test('start(null) resumes from the store: updates the other process recorded are
   ctx.stores.push(other);
   for (const id of [1, 2, 3]) other.record('telegram', id, { pid: 1, text: 'answered elsewhere' });
   other.flush();
-  const a = adapter(ctx, 'a');
+  const a = adapter(ctx);
   await a.start(null);
   await until(() => ctx.platform.stats().replied === 3, 'three answers');
   await a.pause(1000);
   assert.deepEqual(a.cursors(), tg(7));
   // Cursors behind the store: the store check skips what was answered.
-  const b = adapter(ctx, 'b');
+  const b = adapter(ctx);
   ctx.platform.produce(1);
   await b.start(tg(1));
   await until(() => ctx.platform.stats().replied === 4, 'the new update answered');
@@ -141,24 +148,24 @@ test('start(null) resumes from the store: updates the other process recorded are
   assert.deepEqual(b.cursors(), tg(8));
 });
 
-test('a pause that cannot finish its batch in time rejects, sends nothing more, and a restart answers the rest once', async (t) => {
+test('a pause that cannot finish its batch in time rejects, sends nothing more, and a restart from the store answers the gap once', async (t) => {
   const ctx = await setup(t);
   let release: () => void = () => {};
   const gate = new Promise<void>((r) => (release = r));
   let calls = 0;
-  const slow = async (u: TelegramUpdate): Promise<AgentReply> => {
+  const slow = async (m: IncomingMessage): Promise<AgentReply> => {
     calls++;
-    if (u.update_id === 2) await gate;
-    return { text: `slow ${u.update_id}`, error: false };
+    if (m.id === 2) await gate;
+    return { text: `slow ${m.id}`, error: false };
   };
-  const a = adapter(ctx, 'a', slow);
+  const a = adapter(ctx, slow);
   ctx.platform.produce(3);
   await a.start(null);
-  await until(() => calls >= 2, 'the agent to reach update 2');
+  await until(() => calls >= 3 && ctx.platform.stats().replied === 2, 'the agent stuck on update 2, the others answered (a batch is answered side by side)');
   await assert.rejects(a.pause(50), /did not finish within 50 ms/);
   release();
   await delay(50);
-  assert.equal(ctx.platform.stats().replied, 1, 'the abandoned batch sends nothing more');
+  assert.equal(ctx.platform.stats().replied, 2, 'the abandoned batch sends nothing more');
   await a.start(null);
   await until(() => ctx.platform.stats().replied === 3, 'all answered after restart');
   await a.pause(1000);
@@ -170,7 +177,7 @@ test('a pause that cannot finish its batch in time rejects, sends nothing more, 
 test('a 409 from a competing poll is logged and retried with backoff, never answered twice', async (t) => {
   const ctx = await setup(t);
   const logs: string[] = [];
-  const a = adapter(ctx, 'a', echo, logs);
+  const a = adapter(ctx, echo, logs);
   await a.start(null);
   await until(() => ctx.platform.stats().in_flight === 1, 'the adapter to poll');
   const rogue = await bot(ctx.platform.url, 'getUpdates', {}, { pollerId: 'rogue' });
@@ -192,22 +199,24 @@ test('network errors are retried with backoff, and pause ends the wait at once',
   const store = openStore(ctx.home);
   ctx.stores.push(store);
   const logs: string[] = [];
-  const a = createTelegramAdapter({ baseUrl: url, store, pollerId: 'x', agent: echo, log: (m) => logs.push(m) });
+  const a = createTelegramAdapter({ apiRoot: url, store, agent: echo, log: (m) => logs.push(m) });
   ctx.adapters.push(a);
-  const at = await a.start(null);
-  assert.equal(typeof at, 'number');
-  await until(() => logs.length >= 3, 'three failed polls');
-  assert.match(logs[0] as string, /getUpdates failed .*retrying in 50 ms/);
+  const started = a.start(null);
+  await until(() => logs.length >= 3, 'three failed attempts');
+  assert.match(logs[0] as string, /getMe failed .*retrying in 50 ms/);
   assert.match(logs[1] as string, /retrying in 100 ms/);
+  const before = Date.now();
   const paused = await a.pause(1000);
+  assert.ok(Date.now() - before < 500, 'pause ends the wait at once');
   assert.deepEqual(paused.cursors, {});
   assert.equal(paused.drained, 0);
+  await assert.rejects(started, /stopped before its first poll went out/);
 });
 
 test('sample() counts handled, errors and latency since the last call; replies() lists what blue takes its baseline from', async (t) => {
   const ctx = await setup(t);
-  const flaky = async (u: TelegramUpdate): Promise<AgentReply> => ({ text: `n${u.update_id}`, error: u.update_id % 2 === 0 });
-  const a = adapter(ctx, 'a', flaky);
+  const flaky = async (m: IncomingMessage): Promise<AgentReply> => ({ text: `n${m.id}`, error: Number(m.id) % 2 === 0 });
+  const a = adapter(ctx, flaky);
   assert.deepEqual(a.replies(), []);
   assert.deepEqual(a.names(), ['telegram']);
   ctx.platform.produce(10);
@@ -223,4 +232,77 @@ test('sample() counts handled, errors and latency since the last call; replies()
   assert.equal(r.filter((x) => x.error).length, 5);
   assert.ok(r.every((x) => x.latency_ms > 0 && Math.abs(x.at - Date.now()) < 60_000), 'latency and time of every reply');
   await a.pause(1000);
+});
+
+test('make-before-break: the paused poll stays open until the next poller\'s first poll ends it (a takeover), and the paused adapter polls no more', async (t) => {
+  const ctx = await setup(t, 200);
+  const logs: string[] = [];
+  const a = adapter(ctx, echo, logs, 'make-before-break');
+  const b = adapter(ctx, echo, [], 'make-before-break');
+  ctx.platform.produce(10);
+  await a.start(null);
+  await until(() => ctx.platform.stats().replied === 10 && ctx.platform.stats().in_flight === 1, 'ten answers and a held poll');
+  const paused = await a.pause(1000);
+  assert.deepEqual(paused.cursors, tg(11));
+  assert.equal(ctx.platform.stats().in_flight, 1, 'the paused poll is still held');
+  await b.start(paused.cursors);
+  await until(() => logs.some((l) => l.includes('taken over')), 'the paused poll ended by 409');
+  ctx.platform.produce(10);
+  await until(() => ctx.platform.stats().replied === 20, 'the next ten answered by the new poller');
+  const polls = tgStats(ctx).polls;
+  await delay(300); // past the conflict window: the paused adapter stayed away
+  await b.pause(1000);
+  const s = tgStats(ctx);
+  assert.deepEqual({ lost: s.lost, duplicated: s.duplicated, takeovers: s.takeovers, conflicts: s.conflicts }, { lost: 0, duplicated: 0, takeovers: 1, conflicts: 0 });
+  assert.ok(s.polls >= polls, 'only the new poller polled');
+});
+
+test('make-before-break: updates a paused poll still receives are ignored, and the next poller answers them once', async (t) => {
+  const ctx = await setup(t, 200);
+  const a = adapter(ctx, echo, [], 'make-before-break');
+  const b = adapter(ctx, echo, [], 'make-before-break');
+  await a.start(null);
+  ctx.platform.produce(3);
+  await until(() => ctx.platform.stats().replied === 3 && ctx.platform.stats().in_flight === 1, 'three answers and a held poll');
+  const paused = await a.pause(1000);
+  ctx.platform.produce(5); // delivered to the paused poll: not answered, not confirmed
+  await until(() => ctx.platform.stats().in_flight === 0, 'the paused poll returned them');
+  await delay(100);
+  assert.equal(ctx.platform.stats().replied, 3, 'the paused adapter answered nothing');
+  assert.equal(ctx.platform.stats().in_flight, 0, 'and sent no other poll');
+  await b.start(paused.cursors);
+  await until(() => ctx.platform.stats().replied === 8, 'the next poller answers the five');
+  await b.pause(1000);
+  await settle(ctx, 200);
+  const s = tgStats(ctx);
+  assert.deepEqual({ lost: s.lost, duplicated: s.duplicated, conflicts: s.conflicts, takeovers: s.takeovers }, { lost: 0, duplicated: 0, conflicts: 0, takeovers: 0 });
+});
+
+test('make-before-break: a paused adapter started again (a rollback) polls from the cursor it is given, before and after a takeover', async (t) => {
+  const ctx = await setup(t, 200);
+  const a = adapter(ctx, echo, [], 'make-before-break');
+  const b = adapter(ctx, echo, [], 'make-before-break');
+  await a.start(null);
+  ctx.platform.produce(4);
+  await until(() => ctx.platform.stats().replied === 4 && ctx.platform.stats().in_flight === 1, 'four answers and a held poll');
+  // Rolled back before anyone took over: the held poll carries on.
+  let paused = await a.pause(1000);
+  await a.start(paused.cursors);
+  ctx.platform.produce(4);
+  await until(() => ctx.platform.stats().replied === 8, 'answered again after the rollback');
+  await until(() => ctx.platform.stats().in_flight === 1, 'a held poll');
+  // Taken over, then handed back: the parked poll goes out from the cursor handed back.
+  paused = await a.pause(1000);
+  await b.start(paused.cursors);
+  ctx.platform.produce(4);
+  await until(() => ctx.platform.stats().replied === 12, 'the new poller answers');
+  const back = await b.pause(1000);
+  await a.start(back.cursors);
+  ctx.platform.produce(4);
+  await until(() => ctx.platform.stats().replied === 16, 'answered after the take-back');
+  await a.pause(1000);
+  await settle(ctx, 200);
+  const s = tgStats(ctx);
+  assert.deepEqual({ lost: s.lost, duplicated: s.duplicated }, { lost: 0, duplicated: 0 });
+  assert.deepEqual(a.cursors(), tg(17));
 });

@@ -1,6 +1,7 @@
 // The reference gateway (dist/cli.js example-gateway) as the bench starts it.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { HandoverOrder } from '../../examples/gateway/agent.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
 import { waitFor, type Procs } from './procs.ts';
 
@@ -13,11 +14,35 @@ export interface GatewaySpec {
   initMs: number;
   /** Long-poll seconds. */
   pollTimeoutS: number;
+  /** How a paused gateway leaves each platform (--handover; default the gateway's own). */
+  handover?: HandoverOrder;
 }
 
-/** The argv of the reference gateway for `spec` (absolute node path, so it also runs from a bare ssh session). */
-export function gatewayArgv(spec: GatewaySpec): string[] {
-  return [process.execPath, spec.cli, 'example-gateway', '--home', spec.home, '--platform', spec.platformUrl, '--init-ms', String(spec.initMs), '--poll-timeout', String(spec.pollTimeoutS)];
+/**
+ * The argv of the reference gateway for `spec`, with both adapters (Telegram at the platform's root,
+ * Discord's REST under /api, at the fake's rate rather than Discord's 50 requests/s); an absolute node
+ * path, so it also runs from a bare ssh session. `extra` flags go last (a green's --fault).
+ */
+export function gatewayArgv(spec: GatewaySpec, extra: string[] = []): string[] {
+  return [
+    process.execPath,
+    spec.cli,
+    'example-gateway',
+    '--home',
+    spec.home,
+    '--platform',
+    `telegram=${spec.platformUrl}`,
+    '--platform',
+    `discord=${spec.platformUrl}/api`,
+    '--rest-rps',
+    '1000',
+    '--init-ms',
+    String(spec.initMs),
+    '--poll-timeout',
+    String(spec.pollTimeoutS),
+    ...(spec.handover ? ['--handover', spec.handover] : []),
+    ...extra,
+  ];
 }
 
 /** The handoff socket of a gateway home. */

@@ -13,13 +13,15 @@ export interface PlatformProc {
   stats(): Promise<PlatformStats>;
   /** POST /stats/reset: a new accounting window from now. */
   reset(): Promise<void>;
-  /** POST /control/rate: updates per second from now. */
+  /** POST /control/rate: messages per second from now, on both platforms. */
   setRate(rate: number): Promise<void>;
+  /** POST /control/produce: `count` messages now, on both platforms. */
+  produce(count: number): Promise<void>;
 }
 
-/** Starts `node CLI fake-platform` on a free loopback port (tracked by `procs`, stderr to `logPath`); resolves once it prints its URL. */
+/** Starts `node CLI fake-platform` serving Telegram and Discord on a free loopback port (tracked by `procs`, stderr to `logPath`); resolves once it prints its URL. */
 export async function startPlatformProc(procs: Procs, cli: string, opts: { rate: number; graceMs: number; logPath: string }): Promise<PlatformProc> {
-  const argv = [process.execPath, cli, 'fake-platform', '--port', '0', '--rate', String(opts.rate), '--grace-ms', String(opts.graceMs)];
+  const argv = [process.execPath, cli, 'fake-platform', '--port', '0', '--kinds', 'telegram,discord', '--rate', String(opts.rate), '--grace-ms', String(opts.graceMs)];
   const fd = openSync(opts.logPath, 'a', 0o600);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', fd] });
   closeSync(fd);
@@ -56,5 +58,6 @@ export async function startPlatformProc(procs: Procs, cli: string, opts: { rate:
     },
     reset: () => post('/stats/reset', {}),
     setRate: (rate) => post('/control/rate', { rate }),
+    produce: (count) => post('/control/produce', { count }),
   };
 }

@@ -1,13 +1,15 @@
 // Timestamps of the handover's steps inside a gateway process, for bench/probe/handover.ts.
 // Loaded with NODE_OPTIONS="--import <this file>" when HERMES_PROBE_DIR is set; without it, does nothing.
 // Records (epoch ms, microsecond precision): fsync calls, GC pauses, getUpdates requests (created, TCP connected,
-// sent, closed) and handoff frames written or received; written to HERMES_PROBE_DIR/probe-<pid>.ndjson at exit.
+// sent, closed; through http.request or, as the grammY adapter sends them, Node's fetch) and handoff frames
+// written or received; written to HERMES_PROBE_DIR/probe-<pid>.ndjson at exit.
 // With HERMES_PROBE_WARM=1 in a green (HERMES_HANDOFF_ID set), it also simulates a proposed change: every
 // keep-alive Agent the gateway creates sends one request to the platform (`--platform URL`) at once, so
 // green's first getUpdates after HANDOFF_ACTIVE finds a connected socket and warm code paths.
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import diagnostics from 'node:diagnostics_channel';
 import { syncBuiltinESMExports } from 'node:module';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 
@@ -55,6 +57,18 @@ function install(dir) {
     }
     return req;
   };
+  // The Telegram adapter polls through Node's fetch (undici), which publishes its requests on diagnostics channels.
+  const polls = new WeakMap();
+  diagnostics.subscribe('undici:request:create', ({ request: r }) => {
+    if (!String(r.path).split('?')[0].endsWith('/getUpdates')) return;
+    const id = ++seq;
+    polls.set(r, id);
+    ev('poll-req', { id });
+  });
+  diagnostics.subscribe('undici:client:sendHeaders', ({ request: r }) => polls.has(r) && ev('poll-sent', { id: polls.get(r) }));
+  diagnostics.subscribe('undici:request:headers', ({ request: r }) => polls.has(r) && ev('poll-resp', { id: polls.get(r) }));
+  diagnostics.subscribe('undici:request:trailers', ({ request: r }) => polls.has(r) && ev('poll-closed', { id: polls.get(r) }));
+  diagnostics.subscribe('undici:request:error', ({ request: r }) => polls.has(r) && ev('poll-closed', { id: polls.get(r) }));
   if (process.env.HERMES_PROBE_WARM === '1' && process.env.HERMES_HANDOFF_ID) {
     const i = process.argv.indexOf('--platform');
     const base = i > 0 ? new URL(process.argv[i + 1]) : null;

@@ -11,6 +11,7 @@ import { status } from '../../src/handoff/status.ts';
 import type { EngineParams } from '../../src/core/params.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 import { DemoHost, DemoResources, readPidFile, selfCommand, spawnGroupLeader } from './processes.ts';
+import { DEMO_KINDS, platformArgs, platformFigures, type DemoPlatform } from './platforms.ts';
 
 export interface DemoOptions {
   fault: string;
@@ -49,6 +50,8 @@ export interface DemoResult {
   lost: number;
   duplicated: number;
   conflicts: number;
+  /** Each platform's figures; lost, duplicated and conflicts above are their sums. */
+  platforms: Record<(typeof DEMO_KINDS)[number], DemoPlatform>;
   blue_pid: number;
   green_pid: number | null;
 }
@@ -84,14 +87,14 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
     const dir = mkdtempSync(join(tmpdir(), 'hermes-demo-'));
     res.dir = dir;
     const home = join(dir, 'home');
-    const platform = await startFakePlatform({ port: 0, rate: o.rate, graceMs: 500 });
+    const platform = await startFakePlatform({ port: 0, kinds: DEMO_KINDS, rate: o.rate, graceMs: 500 });
     res.platform = platform;
     res.guard();
     const scratch = join(dir, 'tmp');
     mkdirSync(scratch, { mode: 0o700 });
     const host = new DemoHost(new LocalHost(), scratch, (pgid) => res.groups.add(pgid));
     res.host = host;
-    const gw = (extra: string[]) => [...selfCommand(), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', String(o.initMs), '--poll-timeout', '10', ...extra];
+    const gw = (extra: string[]) => [...selfCommand(), 'example-gateway', '--home', home, ...platformArgs(platform.url), '--init-ms', String(o.initMs), '--poll-timeout', '10', ...extra];
     const blue = spawnGroupLeader(gw([]), { ...process.env, HERMES_RELEASE: 'legacy-1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', HERMES_BLUE_FAULT: o.blueFault ?? 'none' }, join(dir, 'blue.log'));
     const bluePid = blue.pid!;
     res.groups.add(bluePid);
@@ -176,6 +179,7 @@ export async function runDemo(o: DemoOptions): Promise<{ result: DemoResult; out
       lost: stats.lost,
       duplicated: stats.duplicated,
       conflicts: stats.conflicts,
+      platforms: platformFigures(stats),
       blue_pid: bluePid,
       green_pid: greenPid,
     };

@@ -1,6 +1,7 @@
 import type { GreenHooks } from '../../src/peer/green.ts';
 import type { Phase } from '../../src/protocol/frames.ts';
-import type { TranscriptStore } from './store.ts';
+import type { MessageId, TranscriptStore } from './store.ts';
+import type { PlatformAdapter } from './platform-adapter.ts';
 
 /** Faults green can be started with (`--fault` or HERMES_HANDOFF_FAULT); each fires at a defined protocol point. */
 export const GREEN_FAULTS = [
@@ -17,6 +18,7 @@ export const GREEN_FAULTS = [
   'crash-after-complete',
   'crash-after-promotion',
   'error-burst-after-promotion',
+  'late-resume',
 ] as const;
 export type GreenFault = (typeof GREEN_FAULTS)[number];
 
@@ -43,19 +45,25 @@ export function hangForever(): never {
  * moment outside that instant, so they test the handoff, not that limit (measured on its own).
  */
 export interface ReplyGate {
-  /** The agent is answering `updateId`: a reply is in flight until the store records it. */
-  begin(updateId: number): void;
+  /**
+   * The agent is about to answer message `id` of `adapter`: a reply is in flight from then until the
+   * store records it. Resolves at once, except once a fault waits for quiet: then never (the process
+   * dies first; the message stays unanswered and unrecorded for whoever resumes).
+   */
+  begin(adapter: string, id: MessageId): Promise<void>;
   /** The same store, whose record() also ends the reply it records. */
   wrap(store: TranscriptStore): TranscriptStore;
-  /** Runs `fn` now when no reply is in flight, else right after the reply in flight is recorded (at the latest after `maxWaitMs`). */
+  /** Starts no new reply, then runs `fn` once none is in flight (right after the last one is recorded; at the latest after `maxWaitMs`). */
   whenQuiet(fn: () => void, maxWaitMs?: number): void;
 }
 
 /** A new ReplyGate with nothing in flight. */
 export function replyGate(): ReplyGate {
-  const inFlight = new Set<number>();
+  const inFlight = new Set<string>();
+  const key = (adapter: string, id: MessageId) => `${adapter}\u0000${typeof id}:${id}`;
   let waiting: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let holding = false;
   const fire = () => {
     const fn = waiting;
     waiting = null;
@@ -64,16 +72,21 @@ export function replyGate(): ReplyGate {
     fn?.();
   };
   return {
-    begin: (id) => void inFlight.add(id),
+    begin(adapter, id) {
+      if (holding) return new Promise<void>(() => {});
+      inFlight.add(key(adapter, id));
+      return Promise.resolve();
+    },
     wrap: (store) => ({
       ...store,
-      record(platform, updateId, by) {
-        store.record(platform, updateId, by);
-        inFlight.delete(updateId);
+      record(platform, id, by) {
+        store.record(platform, id, by);
+        inFlight.delete(key(platform, id));
         if (inFlight.size === 0 && waiting) fire();
       },
     }),
     whenQuiet(fn, maxWaitMs = 2_000) {
+      holding = true;
       if (inFlight.size === 0) return fn();
       waiting = fn;
       // A reply abandoned by a timed-out drain is never recorded: do not wait for it for ever.
@@ -92,10 +105,12 @@ export function greenHooks(fault: GreenFault, errors: { on: boolean }, gate: Pic
       return { beforeAck: crash };
     case 'crash-after-ack':
       return { afterAck: crash };
+    // Green answers while it starts and right after (its adapters start side by side): these faults
+    // too fire outside a reply, so they test the handover, not the one-duplicate limit.
     case 'crash-after-active':
-      return { afterActive: crash };
+      return { afterActive: () => new Promise<void>((r) => gate.whenQuiet(() => r())).then(crash) };
     case 'crash-after-confirm':
-      return { afterConfirm: crash };
+      return { afterConfirm: () => new Promise<void>((r) => gate.whenQuiet(() => r())).then(crash) };
     case 'crash-during-bake':
       return { beforeHeartbeat: (seq) => (seq === 2 ? gate.whenQuiet(crash) : undefined) };
     case 'hang':
@@ -147,4 +162,21 @@ export function blueOnPhase(fault: BlueFault): ((phase: Phase, when: 'before' | 
     default:
       return undefined;
   }
+}
+
+/** How long green's `late-resume` fault waits before it resumes a Discord session handed to it. */
+export const LATE_RESUME_MS = 1_000;
+
+/** `adapter` whose start() from a handed-over cursor waits LATE_RESUME_MS first (green's `late-resume`, for Discord adapters). */
+export function lateResume(adapter: PlatformAdapter, log: (m: string) => void): PlatformAdapter {
+  return {
+    ...adapter,
+    async start(cursors) {
+      if (cursors?.[adapter.name] !== undefined) {
+        log(`fault late-resume: waiting ${LATE_RESUME_MS} ms before resuming ${adapter.name}`);
+        await new Promise((r) => setTimeout(r, LATE_RESUME_MS));
+      }
+      return adapter.start(cursors);
+    },
+  };
 }

@@ -2,7 +2,6 @@
 // Blue when started plainly; green when HERMES_HANDOFF_ID is set (started for a handoff).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startBlue, type BlueHandle } from '../../src/peer/blue.ts';
 import { runGreen } from '../../src/peer/green.ts';
 import { readVerdict, writeFileAtomic } from '../../src/peer/files.ts';
@@ -11,46 +10,34 @@ import { peerEnv } from '../../src/peer/env.ts';
 import { realOs } from '../../src/peer/os.ts';
 import { startupRole, stillPromoted } from '../../src/peer/role.ts';
 import type { VerdictRecord } from '../../src/protocol/frames.ts';
-import { openStore, STORE_SCHEMA } from './store.ts';
+import { adapterSet } from './adapter-set.ts';
+import type { Agent } from './agent.ts';
+import { parseGatewayArgs, USAGE, type GatewayConfig } from './config.ts';
+import { createDiscordAdapter } from './discord-adapter.ts';
+import { afterPromotion, blueOnPhase, greenHooks, lateResume, replyGate } from './faults.ts';
+import type { PlatformAdapter } from './platform-adapter.ts';
+import { openStore, STORE_SCHEMA, type TranscriptStore } from './store.ts';
 import { createTelegramAdapter } from './telegram-adapter.ts';
-import { BLUE_FAULTS, GREEN_FAULTS, afterPromotion, blueOnPhase, greenHooks, replyGate, type BlueFault, type GreenFault } from './faults.ts';
 import { releasableStore, withStandbyRelease } from './standby-release.ts';
-
-/** The reference gateway's command line. */
-export const USAGE = 'example-gateway --home DIR --platform URL [--init-ms N] [--fault F] [--poll-timeout S]';
 
 /** Runs the reference gateway until it is replaced, rolled back or stopped; resolves with its exit code. */
 export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let args;
+  // The peer roles wait on timers that never keep a process alive (src/peer/os.ts): a green retrying
+  // to reach a blue that just died would otherwise exit 0 mid-handoff once nothing else is pending.
+  // A gateway runs until it is replaced, rolled back or stopped.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        home: { type: 'string' },
-        platform: { type: 'string' },
-        'init-ms': { type: 'string', default: '3000' },
-        fault: { type: 'string' },
-        'poll-timeout': { type: 'string', default: '25' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`example-gateway: ${(e as Error).message}\nusage: ${USAGE}\n`);
-    return 2;
+    return await runGateway(argv, env);
+  } finally {
+    clearInterval(keepAlive);
   }
-  const home = args.home ?? env.HERMES_HOME;
-  const platform = args.platform;
-  const initMs = Number(args['init-ms']);
-  const pollTimeout = Number(args['poll-timeout']);
+}
+
+async function runGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const bad = (m: string) => (process.stderr.write(`example-gateway: ${m}\nusage: ${USAGE}\n`), 2);
-  if (!home) return bad('--home DIR (or HERMES_HOME) is required');
-  if (!platform || !/^https?:\/\//.test(platform)) return bad('--platform must be an http(s) URL');
-  if (!Number.isInteger(initMs) || initMs < 0) return bad('--init-ms must be a whole number of milliseconds >= 0');
-  if (!Number.isFinite(pollTimeout) || pollTimeout < 0 || pollTimeout > 60) return bad('--poll-timeout must be 0-60 seconds');
-  const fault = (args.fault ?? env.HERMES_HANDOFF_FAULT ?? 'none') as GreenFault;
-  if (!GREEN_FAULTS.includes(fault)) return bad(`--fault must be one of ${GREEN_FAULTS.join(', ')}`);
-  const blueFault = (env.HERMES_BLUE_FAULT ?? 'none') as BlueFault;
-  if (!BLUE_FAULTS.includes(blueFault)) return bad(`HERMES_BLUE_FAULT must be one of ${BLUE_FAULTS.join(', ')}`);
+  const cfg = parseGatewayArgs(argv, env);
+  if ('error' in cfg) return bad(cfg.error);
+  const { home, initMs, fault, blueFault } = cfg;
   let pe;
   try {
     pe = peerEnv({ ...env, HERMES_HOME: home, HERMES_HANDOFF_SOCKET: env.HERMES_HANDOFF_SOCKET || env.HERMES_SOCKET });
@@ -72,18 +59,11 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
   const storeHandle = releasableStore(() => openStore(home));
   const store = replies.wrap(storeHandle);
   const errors = { on: false };
-  const adapters = createTelegramAdapter({
-    baseUrl: platform,
-    store,
-    pollTimeoutS: pollTimeout,
-    pollerId: `${role}-${process.pid}`,
-    log,
-    agent: async (u) => {
-      replies.begin(u.update_id);
-      const text = u.message?.text ?? '';
-      return errors.on ? { text: 'Sorry, something went wrong.', error: true } : { text: `echo: ${text}`, error: false };
-    },
-  });
+  const agent: Agent = async (m) => {
+    await replies.begin(m.adapter, m.id);
+    return errors.on ? { text: 'Sorry, something went wrong.', error: true } : { text: `echo: ${m.text}`, error: false };
+  };
+  const adapters = adapterSet(cfg.adapters.map((a) => buildAdapter(cfg, a, store, agent, role === 'green' && fault === 'late-resume', log)));
   const initialise = () => new Promise<void>((r) => setTimeout(r, initMs));
 
   let blue: BlueHandle | null = null;
@@ -125,6 +105,7 @@ export async function runExampleGateway(argv: string[], env: NodeJS.ProcessEnv =
     log(`${sig}: stopping`);
     await adapters.pause(5_000).catch(() => undefined);
     await (blue as BlueHandle | null)?.close();
+    await adapters.close();
     store.close();
     finished(0);
   };
@@ -208,4 +189,12 @@ function readPid(path: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** One adapter of the config, on this process's store and agent; green's late-resume fault delays its Discord resumes. */
+function buildAdapter(cfg: GatewayConfig, a: GatewayConfig['adapters'][number], store: TranscriptStore, agent: Agent, late: boolean, log: (m: string) => void): PlatformAdapter {
+  const common = { name: a.name, store, agent, order: cfg.handover, concurrency: cfg.concurrency, log, ...(a.token ? { token: a.token } : {}) };
+  if (a.kind === 'telegram') return createTelegramAdapter({ ...common, apiRoot: a.url, pollTimeoutS: cfg.pollTimeoutS });
+  const d = createDiscordAdapter({ ...common, apiRoot: a.url, requestsPerSecond: cfg.restRps });
+  return late ? lateResume(d, log) : d;
 }

@@ -28,8 +28,12 @@ export function releasableStore(open: () => TranscriptStore): ReleasableStore {
     path,
     has: (platform, updateId) => store().has(platform, updateId),
     record: (platform, updateId, by) => store().record(platform, updateId, by),
+    recordSession: (platform, session) => store().recordSession(platform, session),
+    sessionOf: (platform) => store().sessionOf(platform),
     flush: () => store().flush(),
+    flushSoon: () => store().flushSoon(),
     reload: () => store().reload(),
+    recordOffset: (platform, offset) => store().recordOffset(platform, offset),
     nextOffset: (platform) => store().nextOffset(platform),
     corruptLines: () => store().corruptLines(),
     close: () => {

@@ -27,9 +27,10 @@ export interface Adapters {
   pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
   /**
    * Optional: what the last start() could not do as handed over, in words for HANDOFF_CONFIRM.notes
-   * (a Discord session that had expired and was identified afresh: protocol.md section 12.6).
+   * (a Discord session that had expired and was identified afresh: protocol.md section 12.6);
+   * `pausedAt` is HANDOFF_ACTIVE's paused_at, for the gap the words name.
    */
-  handoverNotes?(): string[];
+  handoverNotes?(pausedAt?: number): string[];
   /** Optional: opens the platform connections ahead of start(), so the handover does not wait for them. */
   warm?(): Promise<void>;
   /**

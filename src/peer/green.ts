@@ -239,7 +239,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
   adaptersStarted = true;
   timeline.push({ phase: 'active', at: os.now() });
   await hooks.afterActive?.();
-  const notes = opts.adapters.handoverNotes?.() ?? [];
+  const notes = opts.adapters.handoverNotes?.(pausedAt ?? undefined) ?? [];
   fc!.send({ type: 'HANDOFF_CONFIRM', handoff_id: id, adapters: opts.adapters.names(), polling_at: pollingAt, ...(notes.length > 0 ? { notes } : {}) });
   await hooks.afterConfirm?.();
 

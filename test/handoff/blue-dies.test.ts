@@ -6,18 +6,26 @@ import type { ObserverEvent } from '../../src/peer/observer.ts';
 import { withHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { assertClean, assertServes } from './expect.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when blue announces that the handoff entered `phase`. */
-async function whenPhase(h: GatewayHarness, phase: string): Promise<void> {
+/** Resolves when blue announces that the handoff entered `phase` (and, with `beats`, after that many HEALTH beats in it); rejects after 30 s. */
+async function whenPhase(h: GatewayHarness, phase: string, beats = 0): Promise<void> {
   const obs = await h.observer();
-  await new Promise<void>((resolve) => {
-    const on = (e: ObserverEvent) => {
-      if (e.kind === 'phase' && e.phase === phase) resolve();
-    };
-    void obs.subscribe(on, 5_000);
-  });
-  obs.close();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the handoff did not reach ${phase}${beats ? ` and ${beats} HEALTH beats` : ''} within 30 s`)), 30_000);
+      let inPhase = false;
+      let seen = 0;
+      const on = (e: ObserverEvent) => {
+        if (e.kind === 'phase' && e.phase === phase) inPhase = true;
+        if (inPhase && e.kind === 'health') seen++;
+        if (inPhase && seen >= beats) resolve();
+      };
+      obs.subscribe(on, 5_000).catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    obs.close();
+  }
 }
 
 const cases = [
@@ -25,7 +33,7 @@ const cases = [
     when: 'during init (green still starting up)',
     phase: 'init',
     // Green takes long to start, so blue dies while it is still initialising.
-    spec: { initMs: 1_500, bakeMs: 600 },
+    spec: { initMs: 3_000, bakeMs: 600 },
     reason: /^blue \(pid (\d+)\) exited during start-up; green took over$/,
     // Blue is still polling here: kill it when no reply is in flight. A kill between a reply and its
     // record is the honest limit (at most one duplicate per kill), measured by random-kills.test.ts.
@@ -44,10 +52,10 @@ for (const c of cases) {
   test(`blue killed ${c.when}: green serves, decided by green; never two pollers; nothing lost or twice`, async (t) => {
     await withHarness(t, {}, async (h) => {
       const blue = await h.startBlue({ release: 'r0' });
-      const reached = whenPhase(h, c.phase);
+      // In the bake, blue dies after two HEALTH beats: green is answering, well inside the bake.
+      const reached = whenPhase(h, c.phase, c.phase === 'baking' ? 2 : 0);
       const promotion = h.promote({ release: 'r1', ...c.spec });
       await reached;
-      if (c.phase === 'baking') await sleep(200);
       const resume = c.quiet ? await h.quiet() : () => {};
       await h.kill(blue.pid, 'SIGKILL');
       resume();

@@ -7,7 +7,7 @@ import { assertClean, assertServes } from './expect.ts';
 const N = 20;
 
 test(`${N} consecutive promotions under load: every one promoted; lost = duplicated = conflicts = 0`, async (t) => {
-  await withHarness(t, { rate: 100 }, async (h) => {
+  await withHarness(t, {}, async (h) => {
     const first = await h.startBlue({ release: 'r0' });
     let bluePid = first.pid;
     const darks: string[] = [];

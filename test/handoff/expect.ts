@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import type { PlatformStats } from '../../examples/gateway/platform/server.ts';
 import type { GatewayHarness } from '../support/gateway-harness.ts';
 
-/** Nothing lost, nothing answered twice, never two pollers at once, and everything produced was answered. */
+/** On every platform: something produced, nothing lost, nothing answered twice, never two listeners at once, and everything produced was answered. */
 export function assertClean(s: PlatformStats): void {
-  const seen = JSON.stringify(s);
-  assert.ok(s.produced > 0, `the platform produced nothing: ${seen}`);
-  assert.equal(s.pending, 0, `updates left unanswered: ${seen}`);
-  assert.equal(s.lost, 0, `updates lost: ${seen}`);
-  assert.equal(s.duplicated, 0, `updates answered twice: ${seen}`);
-  assert.equal(s.conflicts, 0, `two pollers at once (409s): ${seen}`);
+  for (const kind of ['telegram', 'discord'] as const) {
+    const p = s.platforms[kind];
+    const seen = `${kind}: ${JSON.stringify(p)}`;
+    assert.ok(p && p.produced > 0, `the platform produced nothing on ${seen}`);
+    assert.equal(p.pending, 0, `messages left unanswered on ${seen}`);
+    assert.equal(p.lost, 0, `messages lost on ${seen}`);
+    assert.equal(p.duplicated, 0, `messages answered twice on ${seen}`);
+    assert.equal(p.conflicts, 0, `two listeners at once (${kind === 'telegram' ? '409s' : 'two live sessions, or a takeover undone'}) on ${seen}`);
+  }
 }
 
 /** Exactly `pid` serves: the only live gateway of the home, named in gateway.pid, answering on the socket. */

@@ -5,23 +5,29 @@ import type { ObserverEvent } from '../../src/peer/observer.ts';
 import { withHarness } from '../support/gateway-harness.ts';
 import { assertClean, assertServes } from './expect.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `p`, or a rejection naming `what` after `ms`. */
+function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
 
 test('an observer subscribing mid-bake gets the STATE, then EVENTs through to the verdict', async (t) => {
   await withHarness(t, {}, async (h) => {
     const blue = await h.startBlue({ release: 'r0' });
     const promotion = h.promote({ release: 'r1', bakeMs: 2_000 });
 
-    // Wait for the bake, looking from the outside only (STATUS).
+    // Wait until the bake is under way, looking from the outside only: a first observer sees two
+    // HEALTH beats of the bake (so the late one arrives well inside it, not at its start).
     const probe = await h.observer();
     t.after(() => probe.close());
-    const by = Date.now() + 20_000;
-    while ((await probe.status(5_000)).phase !== 'baking') {
-      assert.ok(Date.now() < by, 'the handoff reached the bake');
-      await sleep(20);
-    }
+    let beats = 0;
+    let midBake: () => void = () => {};
+    const inBake = new Promise<void>((r) => (midBake = r));
+    await probe.subscribe((e) => {
+      if (e.kind === 'health' && ++beats === 2) midBake();
+    }, 5_000);
+    await deadline(inBake, 20_000, 'two HEALTH beats of the bake');
     probe.close();
-    await sleep(300); // well inside the bake
 
     const late = await h.observer();
     t.after(() => late.close());

@@ -1,5 +1,7 @@
 // The honest limit: SIGKILL blue or green at a random instant of a handoff, several times. A process
-// killed between sending a reply and recording it can cause one duplicate per kill, never a loss.
+// killed between sending a reply and recording it answers that message twice, never loses it: at most
+// one duplicate per reply in flight, so with each adapter answering one message at a time
+// (--concurrency 1), at most one per adapter (two here: Telegram and Discord) per kill.
 // HANDOFF_KILL_SEED=N reruns a given sequence of kills.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,11 +30,11 @@ async function untilOneServes(h: GatewayHarness, restartRelease: string): Promis
   }
 }
 
-test(`kills at random instants of a handoff (${ROUNDS}): lost = 0 and duplicated <= kills`, async (t) => {
+test(`kills at random instants of a handoff (${ROUNDS}): lost = 0 and duplicated <= one per adapter per kill`, async (t) => {
   const seed = process.env.HANDOFF_KILL_SEED ? Number(process.env.HANDOFF_KILL_SEED) : Math.floor(Math.random() * 2 ** 31);
   t.diagnostic(`seed=${seed} (rerun with HANDOFF_KILL_SEED=${seed})`);
   const rnd = seededRandom(seed);
-  await withHarness(t, { rate: 100 }, async (h) => {
+  await withHarness(t, { concurrency: 1 }, async (h) => {
     await h.startBlue({ release: 'r0' });
     // How long a handoff takes on this machine now, from promote() to its verdict: the kills fall in there.
     const t0 = Date.now();
@@ -75,8 +77,10 @@ test(`kills at random instants of a handoff (${ROUNDS}): lost = 0 and duplicated
     const summary = `kills=${kills} duplicated=${s.duplicated} lost=${s.lost} conflicts=${s.conflicts} restarts=${restarts} produced=${s.produced} replied=${s.replied}`;
     for (const line of seen) t.diagnostic(line);
     t.diagnostic(summary);
+    // A round whose kill came after the handoff was over tests nothing: most rounds must really kill.
+    assert.ok(kills >= Math.ceil(ROUNDS / 2), `at least ${Math.ceil(ROUNDS / 2)} of ${ROUNDS} rounds killed a gateway mid-handoff: ${summary}`);
     assert.equal(s.pending, 0, `everything produced was answered in the end: ${summary}`);
     assert.equal(s.lost, 0, summary);
-    assert.ok(s.duplicated <= kills, `at most one duplicate per kill: ${summary}`);
+    assert.ok(s.duplicated <= 2 * kills, `at most one duplicate per adapter per kill: ${summary}`);
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startFakePlatform, type FakePlatform, type PlatformStats } from '../../examples/gateway/platform/server.ts';
+import { openStore } from '../../examples/gateway/store.ts';
 import { promote } from '../../src/handoff/promote.ts';
 import type { Outcome } from '../../src/core/outcome.ts';
 import { LocalHost } from '../../src/host/local/local-host.ts';
@@ -19,10 +20,15 @@ import type { Deadlines, Thresholds } from '../../src/protocol/deadlines.ts';
 import { cliBundle } from './bundle.ts';
 
 export interface HarnessOptions {
-  /** Updates per second the platform produces (default 100). */
+  /**
+   * Messages per second the platform produces on each platform (default 50: 100 a second in all, as
+   * when these tests ran Telegram alone; 100 + 100 is the benchmark's load, not a correctness test's).
+   */
   rate?: number;
   /** How long a confirmed update may go unanswered before the platform counts it lost (default 300). */
   graceMs?: number;
+  /** The gateways' --concurrency (default theirs, 8). */
+  concurrency?: number;
 }
 
 export interface GatewaySpec {
@@ -66,6 +72,27 @@ export interface PromoteSpec {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Resolves once `cond` holds (checked every 5 ms), or rejects after `timeoutMs` with `what()`. */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string = () => `not within ${timeoutMs} ms`): Promise<void> {
+  const by = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > by) throw new Error(what());
+    await sleep(5);
+  }
+}
+
+/**
+ * The argv of a reference gateway on `home`, with both adapters on the fake platform at `platformUrl`
+ * (Telegram at its root, Discord's REST under /api), fast long polls, and the fake's REST rate.
+ */
+export function gatewayArgvFor(bundle: string, home: string, platformUrl: string, spec: { initMs?: number; fault?: string; concurrency?: number } = {}): string[] {
+  const argv = [process.execPath, bundle, 'example-gateway', '--home', home, '--platform', `telegram=${platformUrl}`, '--platform', `discord=${platformUrl}/api`];
+  argv.push('--init-ms', String(spec.initMs ?? 50), '--poll-timeout', '5', '--rest-rps', '1000');
+  if (spec.concurrency) argv.push('--concurrency', String(spec.concurrency));
+  if (spec.fault) argv.push('--fault', spec.fault);
+  return argv;
+}
+
 /** Blue, greens, the platform and the engine for one test, in one temp dir. */
 export class GatewayHarness {
   readonly home: string;
@@ -81,6 +108,7 @@ export class GatewayHarness {
     readonly bundle: string,
     readonly rate: number,
     readonly graceMs: number,
+    readonly concurrency?: number,
   ) {
     this.home = join(dir, 'home');
     this.socketPath = join(this.home, 'run', 'handoff.sock');
@@ -92,25 +120,22 @@ export class GatewayHarness {
     const bundle = await cliBundle();
     const dir = mkdtempSync(join(tmpdir(), 'hermes-handoff-test-'));
     const graceMs = o.graceMs ?? 300;
-    const rate = o.rate ?? 100;
+    const rate = o.rate ?? 50;
     let platform: FakePlatform;
     try {
-      platform = await startFakePlatform({ port: 0, rate, graceMs });
+      platform = await startFakePlatform({ port: 0, kinds: ['telegram', 'discord'], rate, graceMs });
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    const h = new GatewayHarness(dir, platform, bundle, rate, graceMs);
+    const h = new GatewayHarness(dir, platform, bundle, rate, graceMs, o.concurrency);
     t.after(() => h.close());
     return h;
   }
 
-  /** The argv of a reference gateway on this home and platform. */
+  /** The argv of a reference gateway on this home, with both adapters (Telegram and Discord) on this platform. */
   gatewayArgv(spec: Pick<GatewaySpec, 'initMs' | 'fault'> = {}): string[] {
-    const argv = [process.execPath, this.bundle, 'example-gateway', '--home', this.home, '--platform', this.platform.url];
-    argv.push('--init-ms', String(spec.initMs ?? 50), '--poll-timeout', '5');
-    if (spec.fault) argv.push('--fault', spec.fault);
-    return argv;
+    return gatewayArgvFor(this.bundle, this.home, this.platform.url, { ...spec, concurrency: this.concurrency });
   }
 
   /** Starts a blue and resolves once its socket answers and it answers updates; the platform's stats window starts then unless `keepStats`. */
@@ -249,36 +274,45 @@ export class GatewayHarness {
     }
   }
 
-  /** Stops production, waits until every update is answered, then the loss grace; resolves with the window's stats. */
+  /** Stops production, waits until every message is answered, then the loss grace (the platform decides "lost" only after it); resolves with the window's stats. */
   async settle(timeoutMs = 15_000): Promise<PlatformStats> {
     this.platform.setRate(0);
-    const by = Date.now() + timeoutMs;
-    while (this.platform.stats().pending > 0 && Date.now() < by) await sleep(50);
+    await waitUntil(() => this.platform.stats().pending === 0, timeoutMs).catch(() => undefined); // the stats then say what is pending
     await sleep(this.graceMs + 150);
     return this.platform.stats();
   }
 
-  /** Pauses production until everything produced is answered, so no reply is in flight; returns a function that resumes it. */
+  /**
+   * Pauses production until everything produced is answered and every answer is recorded in the
+   * shared store, so no reply is between the platform and the store (a kill there is the protocol's
+   * one-duplicate limit, measured by random-kills.test.ts); returns a function that resumes it.
+   */
   async quiet(timeoutMs = 10_000): Promise<() => void> {
     this.platform.setRate(0);
-    const by = Date.now() + timeoutMs;
-    while (this.platform.stats().pending > 0) {
-      if (Date.now() > by) throw new Error(`updates still pending after ${timeoutMs} ms: ${JSON.stringify(this.platform.stats())}`);
-      await sleep(5);
+    await waitUntil(() => this.platform.stats().pending === 0, timeoutMs, () => `messages still pending after ${timeoutMs} ms: ${JSON.stringify(this.platform.stats())}`);
+    // Each adapter answers in order, so the last message's record means every earlier one is recorded too.
+    const store = openStore(this.home);
+    try {
+      for (const kind of ['telegram', 'discord'] as const) {
+        const last = this.platform.lastProduced(kind);
+        if (last !== null) await waitUntil(() => store.has(kind, last), timeoutMs, () => `the answer to ${kind} message ${last} was not recorded within ${timeoutMs} ms`);
+      }
+    } finally {
+      store.close();
     }
-    await sleep(20); // the reply's record follows its HTTP response
     return () => this.platform.setRate(this.rate);
   }
 
-  /** Waits until someone polls and answers: the platform counts a new reply. */
+  /** Waits until the gateway answers on every platform: each counts a new reply. */
   async untilPolling(timeoutMs = 10_000): Promise<void> {
-    const by = Date.now() + timeoutMs;
-    const before = this.platform.stats().replied;
+    const replied = (k: 'telegram' | 'discord') => this.platform.stats().platforms[k]?.replied ?? 0;
+    const before = { telegram: replied('telegram'), discord: replied('discord') };
     if (this.platform.stats().rate === 0) this.platform.produce(1);
-    while (this.platform.stats().replied === before) {
-      if (Date.now() > by) throw new Error(`nothing answered within ${timeoutMs} ms: ${JSON.stringify(this.platform.stats())}`);
-      await sleep(10);
-    }
+    await waitUntil(
+      () => replied('telegram') > before.telegram && replied('discord') > before.discord,
+      timeoutMs,
+      () => `not answered on both platforms within ${timeoutMs} ms: ${JSON.stringify(this.platform.stats())}`,
+    );
   }
 
   /** Sends `signal` to a gateway of this test (a pid from alive() or startBlue/startGreen) and, for SIGKILL, waits until it is gone. */

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { startFakePlatform, type FakePlatform, type PlatformStats } from '../../examples/gateway/platform/server.ts';
+import { startFakePlatform, type FakePlatform, type FakePlatformOptions, type PlatformStats } from '../../examples/gateway/platform/server.ts';
 import { readPidFile, stopAll } from '../../examples/demo/processes.ts';
 import { shellJoin } from '../../src/host/quote.ts';
 import { socketAnswers } from '../../src/peer/listen.ts';
@@ -20,6 +20,8 @@ export interface SshWorldOptions {
   homeName?: string;
   /** More environment for blue (e.g. HERMES_BLUE_FAULT). */
   blueEnv?: Record<string, string>;
+  /** More options for the fake platform (it serves Telegram and Discord). */
+  platform?: Partial<FakePlatformOptions>;
 }
 
 export interface SshWorld {
@@ -55,8 +57,11 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
   const given = typeof opts.sshd === 'function' ? opts.sshd({ dir, home }) : opts.sshd;
   const sshdOpts: SshdOptions = { hostKeyDir: join(dir, 'sshd-keys'), ...given };
   const sshd = await startSshd(sshdOpts);
-  const platform = await startFakePlatform({ port: 0, rate: opts.rate ?? 100, graceMs: 300 });
-  const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, '--platform', platform.url, '--init-ms', '50', '--poll-timeout', '5', ...extra];
+  // 50 messages a second on each platform: 100 in all, as when this world served Telegram alone.
+  const platform = await startFakePlatform({ port: 0, kinds: ['telegram', 'discord'], rate: opts.rate ?? 50, graceMs: 300, ...opts.platform });
+  // Both adapters: Telegram at the platform's root, Discord's REST under /api (at the fake's rate, not Discord's 50/s).
+  const platforms = ['--platform', `telegram=${platform.url}`, '--platform', `discord=${platform.url}/api`, '--rest-rps', '1000'];
+  const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, ...platforms, '--init-ms', '50', '--poll-timeout', '5', ...extra];
   const fd = openSync(join(dir, 'blue.log'), 'a');
   const blue = spawn(gw([])[0]!, gw([]).slice(1), { env: { ...process.env, HERMES_RELEASE: 'r1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', ...opts.blueEnv }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -101,6 +106,14 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
     if (Date.now() > end) throw new Error(`blue did not start: ${readFileSync(join(dir, 'blue.log'), 'utf8')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The window starts once blue answers on both platforms: Discord keeps nothing for a bot with no
+  // session, so what it sent before blue identified would count as lost.
+  const replied = (k: 'telegram' | 'discord') => platform.stats().platforms[k]?.replied ?? 0;
+  while (platform.stats().rate > 0 && (replied('telegram') === 0 || replied('discord') === 0)) {
+    if (Date.now() > end) throw new Error(`blue did not answer on both platforms: ${JSON.stringify(platform.stats())}\n${readFileSync(join(dir, 'blue.log'), 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  platform.resetStats();
   return w;
 }
 

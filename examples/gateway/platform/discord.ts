@@ -44,6 +44,8 @@ export interface DiscordFake {
   fault(fault: DiscordFault, body: Record<string, unknown>): number;
   sessions(): ReturnType<Gateway['describe']>;
   stats(): DiscordStats;
+  /** The id of the last member's message produced (null before the first): a test waits for its answer to be recorded. */
+  lastProduced(): string | null;
   samples(): { gaps: readonly number[]; latencies: readonly number[] };
   resetStats(): void;
   close(): void;
@@ -94,6 +96,7 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
   });
 
   const producer = new Producer((n) => produce(n));
+  let last: string | null = null;
 
   function produce(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new Error(`produce(n) needs an integer n >= 0, got ${n}`);
@@ -105,6 +108,7 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
       const now = performance.now();
       m.bookIndex = book.add(world.channels[channel] as string, m.id, now);
       gateway.deliver(index, now);
+      last = m.id;
     }
   }
 
@@ -261,6 +265,7 @@ export function createDiscord(opts: DiscordOptions): DiscordFake {
     },
     sessions: () => gateway.describe(),
     stats,
+    lastProduced: () => last,
     samples: () => ({ gaps: gaps.allGaps, latencies: book.counts(performance.now()).latencies }),
     resetStats() {
       const now = performance.now();

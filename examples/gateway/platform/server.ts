@@ -60,6 +60,8 @@ export interface FakePlatform {
   throttleTelegram(count: number, retryAfter: number, method?: string): void;
   /** Triggers a Discord fault, as `POST /control/discord/<fault>`; returns how many sessions or connections it hit. */
   discordFault(fault: DiscordFault, body?: Record<string, unknown>): number;
+  /** The id of the last message produced on `kind` (Telegram's update_id, Discord's message id), or null: a test waits for its answer to be recorded. */
+  lastProduced(kind: Kind): number | string | null;
   /** Discord sessions not invalidated, as `GET /control/discord/sessions`. */
   discordSessions(): { session_id: string; seq: number; first_seq: number; live: boolean }[];
   /** Stops producing, ends every request and connection, and closes the listener. */
@@ -245,6 +247,7 @@ export async function startFakePlatform(opts: FakePlatformOptions): Promise<Fake
     throttleTelegram: (count, retryAfter, method) => need(telegram, 'telegram').throttle(count, retryAfter, method),
     discordFault: (fault, body = {}) => need(discord, 'discord').fault(fault, parse(DiscordFaultBodies[fault], body) as Record<string, unknown>),
     discordSessions: () => need(discord, 'discord').sessions(),
+    lastProduced: (kind) => (kind === 'telegram' ? need(telegram, 'telegram').lastProduced() : need(discord, 'discord').lastProduced()),
     close() {
       closed ??= new Promise<void>((resolve) => {
         telegram?.close();

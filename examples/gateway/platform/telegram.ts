@@ -33,6 +33,8 @@ export interface TelegramFake {
   /** The next `count` calls (of `method`, case-insensitive, or any) are answered 429 with `retry_after`. */
   throttle(count: number, retryAfter: number, method?: string): void;
   stats(): TelegramStats;
+  /** The update_id of the last update produced (null before the first): a test waits for its answer to be recorded. */
+  lastProduced(): number | null;
   /** The window's gaps and latencies, for sums across kinds. */
   samples(): { gaps: readonly number[]; latencies: readonly number[] };
   resetStats(): void;
@@ -308,6 +310,7 @@ export function createTelegram(opts: TelegramOptions): TelegramFake {
       throttles.push({ method: method?.toLowerCase() ?? null, left: count, retryAfter });
     },
     stats,
+    lastProduced: () => (queue.nextId > 1 ? queue.nextId - 1 : null),
     samples: () => ({ gaps: gaps.allGaps, latencies: book.counts(performance.now()).latencies }),
     resetStats() {
       const now = performance.now();
