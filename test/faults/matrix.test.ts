@@ -48,12 +48,14 @@ function inputs(w: SshWorld, extra: Record<string, string> = {}): Record<string,
     runtime: 'claw',
     'bake-seconds': String(BAKE_MS / 1000),
     'max-heartbeat-age-seconds': String(AGE_MS / 1000),
-    // The action sends no drain_ms, so blue's default drain (10 s) applies: the grace must be at least that.
+    // The grace covers blue's default drain (10 s): the action asks for no longer a drain than the grace.
     'rollback-grace-seconds': '10',
     'ack-timeout-seconds': String(ACK_MS / 1000),
     'latency-floor-ms': '5000',
     'timeout-seconds': '300',
     'target-name': 'staging',
+    // These cells judge the handover and the bake; the window after a promotion has its own (test/faults/window.test.ts).
+    'observe-seconds': '0',
     ...extra,
   };
 }
