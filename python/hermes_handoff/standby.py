@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -156,7 +157,7 @@ class Standby:
             await self._reclaim(fx.record)
         elif isinstance(fx, sm.Resume):
             await self._resume(fx.cursors)
-            self._log(f"standby: polling again{f' from {fx.cursors}' if fx.cursors else ''}")
+            self._log(f"standby: polling again{f' from {json.dumps(fx.cursors)}' if fx.cursors else ''}")
         elif isinstance(fx, sm.Leave):
             self._halt()
             self._log(f"standby: the observation window ended ({fx.outcome}); leaving")

@@ -12,7 +12,7 @@ import unittest
 import urllib.request
 from typing import Any
 
-from hermes_handoff import Observer, PeerError, read_token, spawn_green
+from hermes_handoff import Observer, PeerError, read_token, read_verdict, spawn_green
 
 from .support import TempHome
 
@@ -83,7 +83,9 @@ class PythonBlueAndGreen(unittest.IsolatedAsyncioTestCase):
                 raise AssertionError("the gateway never answered on its socket")
             await asyncio.sleep(0.05)
 
-    async def handoff(self, handoff_id: str, release: str, bake_ms: int, *extra: str) -> tuple[dict[str, Any], asyncio.subprocess.Process]:
+    async def handoff(
+        self, handoff_id: str, release: str, bake_ms: int, *extra: str, deadlines: dict[str, int] | None = None, **window: Any
+    ) -> tuple[dict[str, Any], asyncio.subprocess.Process]:
         obs = await self.observer()
         verdict: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
@@ -92,7 +94,7 @@ class PythonBlueAndGreen(unittest.IsolatedAsyncioTestCase):
                 verdict.set_result(e["record"])
 
         await obs.subscribe(on_event)
-        await obs.reserve(handoff_id, release, "claw", bake_ms, deadlines={"heartbeat_ms": 200})
+        await obs.reserve(handoff_id, release, "claw", bake_ms, deadlines=deadlines or {"heartbeat_ms": 200}, **window)
         green = await spawn_green(
             [*self.gateway_args(), *extra],
             {"HERMES_HANDOFF_ID": handoff_id, "HERMES_RELEASE": release, "HERMES_RUNTIME": "claw"},
@@ -151,6 +153,82 @@ class PythonBlueAndGreen(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(discord["identifies"], 0, discord)
         self.assertGreaterEqual(discord["resumes"], 2, discord)
         self.assertEqual(green.returncode, None)
+
+    async def start_blue(self) -> asyncio.subprocess.Process:
+        with open(os.path.join(self.home.path, "blue.log"), "wb") as log:
+            blue = await asyncio.create_subprocess_exec(
+                *self.gateway_args(), env={**os.environ, "HERMES_RELEASE": "r1", "HERMES_RUNTIME": "legacy"}, stderr=log
+            )
+        self.procs.append(blue)
+        obs = await self.observer()
+        self.assertEqual(obs.welcome["server_pid"], blue.pid)  # type: ignore[index]
+        obs.close()
+        # Discord owes a message only to the sessions that exist when it is sent: count from blue's first answers on.
+        await asyncio.sleep(1)
+        await asyncio.to_thread(post, self.url, "/stats/reset", {})
+        await asyncio.sleep(1)  # some traffic before the handoff
+        return blue
+
+    async def settled(self) -> dict[str, Any]:
+        """Stops production and waits for the last answers; the platform's accounting then."""
+        await asyncio.to_thread(set_rate, self.url, 0)
+        end = asyncio.get_running_loop().time() + 10
+        while True:
+            s = await asyncio.to_thread(stats, self.url)
+            if s["pending"] == 0 or asyncio.get_running_loop().time() > end:
+                return s
+            await asyncio.sleep(0.2)
+
+    async def reverted(self, handoff_id: str, timeout_s: float = 30) -> dict[str, Any]:
+        end = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            rec = read_verdict(self.home.path, handoff_id)
+            if rec is not None and rec["verdict"] == "reverted":
+                return dict(rec)
+            if asyncio.get_running_loop().time() > end:
+                raise AssertionError(f"handoff {handoff_id} not reverted within {timeout_s} s: {rec}")
+            await asyncio.sleep(0.1)
+
+    async def window_take_back(self, fault: str) -> tuple[dict[str, Any], asyncio.subprocess.Process, asyncio.subprocess.Process]:
+        """Python blue promotes a Python green with `fault` inside an observation window; returns once blue took back."""
+        blue = await self.start_blue()
+        window_deadlines = {"heartbeat_ms": 200, "restart_grace_ms": 1000, "drain_ms": 3000, "rollback_grace_ms": 5000}
+        record, green = await self.handoff(
+            "w-1", "r2", 1500, "--fault", fault, deadlines=window_deadlines,
+            observe_ms=60_000, observe_thresholds={"consecutive": 3, "max_heartbeat_age_ms": 5000},
+        )
+        self.assertEqual(record["verdict"], "promoted", record["reason"])
+        self.assertEqual(record["observation"]["outcome"], "observing")
+        rec = await self.reverted("w-1")
+        self.assertEqual(rec["observation"]["outcome"], "reverted")
+        self.assertEqual((rec["blue_pid"], rec["green_pid"]), (blue.pid, green.pid))
+        await asyncio.wait_for(green.wait(), 15)
+        self.assertIsNone(blue.returncode, "blue serves again")
+        obs = await self.observer()
+        self.assertEqual((obs.welcome["server_pid"], obs.welcome["release"]), (blue.pid, "r1"))  # type: ignore[index]
+        st = await obs.status()
+        self.assertEqual((st["last_verdict"]["verdict"], st["standby"]), ("reverted", None))  # type: ignore[index]
+        obs.close()
+        with open(os.path.join(self.home.path, "gateway.pid")) as f:
+            self.assertEqual(int(f.read()), blue.pid)
+        await asyncio.sleep(1.5)  # blue answers again after the take-back
+        s = await self.settled()
+        self.assertEqual((s["pending"], s["lost"], s["duplicated"], s["conflicts"]), (0, 0, 0, 0), s)
+        self.assertGreater(s["platforms"]["discord"]["replied"], 20, s)
+        return rec, blue, green
+
+    async def test_window_green_crashing_after_promotion_is_taken_back(self) -> None:
+        rec, blue, green = await self.window_take_back("crash-after-promotion")
+        self.assertRegex(rec["reason"], rf"^green \(pid {green.pid}\) exited [\d.]+ s after promotion; blue resumed from its cursors$")
+        self.assertEqual(green.returncode, -signal.SIGKILL)
+
+    async def test_window_green_failing_its_health_after_promotion_is_stopped_and_taken_back(self) -> None:
+        rec, blue, green = await self.window_take_back("error-burst-after-promotion")
+        self.assertRegex(
+            rec["reason"],
+            rf"^green \(pid {green.pid}\): error rate 100% > 20% in 3 consecutive samples, [\d.]+ s after promotion; blue resumed from its cursors$",
+        )
+        self.assertEqual(green.returncode, 0, "green stopped when told and exited 0")
 
 
 if __name__ == "__main__":
