@@ -11,8 +11,8 @@ from hermes_handoff import Blue, Observer, Serving, read_verdict, still_promoted
 from hermes_handoff.observer import welcome_pid
 from hermes_handoff.seam import SystemClock
 
-from .support import FakeGateway, FakeOs
-from .test_roles import STORE, RoleCase
+from tests.support import FakeGateway, FakeOs
+from tests.test_roles import STORE, RoleCase
 
 #: Short deadlines: heartbeats every 50 ms in the bake, a restart grace of 300 ms.
 DEADLINES = {"heartbeat_ms": 50, "rollback_grace_ms": 1000, "drain_ms": 1000, "restart_grace_ms": 300}
