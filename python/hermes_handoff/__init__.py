@@ -17,7 +17,7 @@ from .observer import Observer, PeerError
 from .runtime import RuntimeChoiceError, SelectedRuntime, select_runtime
 from .seam import Clock, ManualClock, PeerOs, RealOs, SystemClock
 from .spawn import spawn_green
-from .startup import Startup, startup_role
+from .startup import Startup, startup_role, still_promoted
 
 __version__ = "0.3.0"
 
@@ -65,6 +65,7 @@ __all__ = [
     "socket_path_from_env",
     "spawn_green",
     "startup_role",
+    "still_promoted",
     "telegram",
     "write_file_atomic",
     "write_pid_file",

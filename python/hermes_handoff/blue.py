@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -15,7 +15,7 @@ from .conn import FrameConn
 from .cursors import Cursors
 from .files import default_socket_path, ensure_token, verdict_on_file, write_verdict
 from .fmt import duration
-from .frames import PROTOCOL_VERSION, ErrorCode, Frame, Phase, StoreRef, VerdictRecord
+from .frames import PROTOCOL_VERSION, ErrorCode, Frame, ObservationOutcome, Phase, StoreRef, VerdictRecord
 from .framing import Decoded, DecodeError, encode_frame
 from .hooks import Gateway, Paused
 from .ids import id_problem
@@ -23,24 +23,36 @@ from .listen import listen_at
 from .limits import DEFAULT_DEADLINES
 from .observer import welcome_pid
 from .seam import SIGKILL, SIGTERM, Clock, PeerOs, RealOs, SystemClock, Timeout, wait_gone, within
+from .standby import Standby
+from .standby_machine import StandbySetup, StandbyState
 
 #: How long blue keeps reading a dead green's still-open connection before it judges by the pid alone.
 DEAD_GREEN_READ_MS = 1_000
+#: After the standby's connection closed: how long the listener looks for its pid to disappear (crashed or detached).
+STANDBY_CLOSE_LOOK_MS = 1_000
 Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class BlueOutcome:
-    """How serving ended: `replaced` (green took over after a promotion; the gateway exits) or `closed` (close() was called)."""
+    """How serving ended; the gateway then stops its adapters and exits 0.
 
-    how: Literal["replaced", "closed"]
+    `replaced`: the promotion is final and green serves (with an observation window: the window ended without a
+    take-back, `observation` says how, and `verdict` is the record as the standby wrote it). `taken-back`: this
+    listener's standby took its promotion back (`reason`): it stopped polling and handed its cursors back.
+    `closed`: close() was called.
+    """
+
+    how: Literal["replaced", "taken-back", "closed"]
     verdict: VerdictRecord | None
+    observation: ObservationOutcome | None = None
+    reason: str | None = None
 
 
 class _Client:
     def __init__(self) -> None:
         self.conn: FrameConn | None = None
-        self.role: Literal["none", "observer", "green"] = "none"
+        self.role: Literal["none", "observer", "green", "standby"] = "none"
         self.subscribed = False
         self.hello_timer: asyncio.Task[None] | None = None
 
@@ -114,6 +126,11 @@ class Blue:
         self._judging_close = False
         self._close_judged: asyncio.Future[None] | None = None
         self._dead_while_open: float | None = None
+        # The standby attached to this listener and its HEALTH task; this process as a standby after its own promotion.
+        self._standby_client: _Client | None = None
+        self._beat: asyncio.Task[None] | None = None
+        self._standing: Standby | None = None
+        self._runner: asyncio.Task[object] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._done: asyncio.Future[BlueOutcome] = asyncio.get_running_loop().create_future()
         self.token = ""
@@ -125,7 +142,7 @@ class Blue:
         self.token = ensure_token(self._socket_path)
         self._token_digest = _digest(self.token)
         self._server = await listen_at(self._socket_path, self._accept, self._takeover)
-        self._spawn(self._run_effects())
+        self._runner = self._spawn(self._run_effects())
         self._spawn(self._ticker())
         me = self._state.self
         self._log(f"blue: listening on {self._socket_path} (pid {me.pid}, release {me.release}, runtime {me.runtime})")
@@ -134,6 +151,11 @@ class Blue:
     def state(self) -> m.BlueState:
         """The machine's current state (a snapshot)."""
         return self._state
+
+    @property
+    def standby_state(self) -> StandbyState | None:
+        """The standby's state while this process stands by after its promotion of green, else None."""
+        return self._standing.state if self._standing is not None else None
 
     @property
     def socket_path(self) -> str:
@@ -145,16 +167,20 @@ class Blue:
         return await asyncio.shield(self._done)
 
     async def close(self) -> None:
-        """Stops listening and closes every connection; the adapters are the gateway's to stop."""
+        """Stops listening (or standing by) and closes every connection; the adapters are the gateway's to stop."""
+        if self._standing is not None:
+            self._standing.stop()
+            self._standing = None
         await self._shutdown()
         self._finish(BlueOutcome("closed", None))
 
     # --- the loop ------------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+    def _spawn(self, coro: Coroutine[object, object, object]) -> asyncio.Task[object]:
         task: asyncio.Task[object] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def _dispatch(self, ev: m.BlueEvent, sender: _Client | None) -> None:
         if self._closed:
@@ -229,6 +255,23 @@ class Blue:
             verdict = self._state.last_verdict
             await self._shutdown()
             self._finish(BlueOutcome("replaced", verdict))
+        elif isinstance(fx, m.StandBy):
+            await self._stand_by(fx.setup)
+        elif isinstance(fx, m.AdoptStandby):
+            if sender is not None:
+                sender.role = "standby"
+            self._standby_client = sender
+            self._start_beat(fx.heartbeat_ms)
+        elif isinstance(fx, m.ToStandby):
+            if self._standby_client is not None:
+                self._standby_client.send(fx.frame)
+        elif isinstance(fx, m.CloseStandby):
+            self._close_standby()
+        elif isinstance(fx, m.EndStandby):
+            # Not awaited: the wait must not hold up the effects of other steps.
+            self._spawn(self._end_standby(fx, sender))
+        elif isinstance(fx, m.StopServing):
+            await self._stop_serving(fx.handoff_id)
 
     async def _drain(self, limit_ms: int) -> None:
         try:
@@ -341,6 +384,16 @@ class Blue:
         if c.hello_timer is not None:
             c.hello_timer.cancel()
         self._clients.discard(c)
+        if c is self._standby_client:
+            self._standby_client = None
+            self._stop_beat()
+            st = self._state.standby
+            if st is None:
+                return
+            # A standby that crashed closes its socket a moment before its pid goes: look for a while.
+            alive = not await wait_gone(self._os, self._clock, st.pid, STANDBY_CLOSE_LOOK_MS)
+            self._dispatch(m.StandbyClosed(self._clock.now(), st.pid, alive), None)
+            return
         if c is self._green:
             self._green = None
             self._judging_close = True
@@ -404,8 +457,18 @@ class Blue:
                 )
                 return None
             if given is None:
-                return c.close(_error("bad_frame", "HELLO: a green must give handoff_id", "HELLO", True))
+                return c.close(_error("bad_frame", f"HELLO: a {f['role']} must give handoff_id", "HELLO", True))
+            if f["role"] == "standby":
+                return self._dispatch(m.StandbyHello(now, given, f["pid"]), c)
             return self._dispatch(m.GreenHello(now, given, f["pid"]), c)
+        if c.role == "standby":
+            if c is not self._standby_client:
+                return c.close(_error("wrong_phase", "this standby no longer observes", f["type"], True))
+            if f["type"] == "STANDBY_STATUS":
+                return self._dispatch(m.StandbyStatusEv(now, f), c)
+            if f["type"] == "HANDOFF_ROLLBACK":
+                return self._dispatch(m.StandbyRollback(now, f), c)
+            return c.send(_error("wrong_phase", f"{f['type']} is not a standby frame", f["type"], False))
         if c.role == "observer":
             if f["type"] == "RESERVE":
                 self._dispatch(m.BaselineEv(now, self._gw.baseline()), c)
@@ -439,6 +502,8 @@ class Blue:
         if self._closed:
             return
         self._closed = True
+        self._stop_beat()
+        self._standby_client = None
         if self._server is not None:
             self._server.close()
         for c in list(self._clients):
@@ -452,3 +517,116 @@ class Blue:
     def _finish(self, outcome: BlueOutcome) -> None:
         if not self._done.done():
             self._done.set_result(outcome)
+
+    # --- the observation window: this listener's standby ------------------------------------------
+
+    def _start_beat(self, ms: int) -> None:
+        self._stop_beat()
+        self._beat = asyncio.ensure_future(self._beats(ms))
+
+    def _stop_beat(self) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
+        self._beat = None
+
+    async def _beats(self, ms: int) -> None:
+        # HEALTH to the standby, as during the bake: this process's window since the last one, and its cursors.
+        seq = 0
+        while True:
+            await self._clock.sleep(ms)
+            st = self._state.standby
+            c = self._standby_client
+            if self._closed or c is None or st is None:
+                continue
+            seq += 1
+            sample: dict[str, object] = {"seq": seq, "at": self._clock.now()}
+            sample.update(self._gw.health())
+            c.send({"v": PROTOCOL_VERSION, "type": "HEALTH", "handoff_id": st.handoff_id, "sample": sample, "cursors": self._gw.cursors()})
+
+    def _close_standby(self) -> None:
+        self._stop_beat()
+        c, self._standby_client = self._standby_client, None
+        if c is not None:
+            c.close()
+            self._clients.discard(c)
+
+    async def _end_standby(self, fx: m.EndStandby, sender: _Client | None) -> None:
+        # A new RESERVE supersedes the window: the standby goes first (SIGKILL after the bound), then the RESERVE is taken again.
+        if self._standby_client is not None:
+            self._standby_client.send(fx.frame)
+        if not await wait_gone(self._os, self._clock, fx.pid, fx.timeout_ms):
+            self._log(f"blue: the standby (pid {fx.pid}) did not leave within {duration(fx.timeout_ms)} of STANDBY_END: SIGKILL")
+            self._os.kill(fx.pid, SIGKILL)
+            await wait_gone(self._os, self._clock, fx.pid, 2_000)
+        self._close_standby()
+        self._dispatch(m.StandbyClosed(self._clock.now(), fx.pid, False), None)
+        if sender is not None and sender.conn is not None and not sender.conn.is_closed:
+            now = self._clock.now()
+            self._dispatch(m.BaselineEv(now, self._gw.baseline()), sender)
+            existing = verdict_on_file(self._home, fx.reserve["handoff_id"])
+            self._dispatch(m.ReserveEv(now, fx.reserve, existing), sender)
+
+    async def _stop_serving(self, handoff_id: str) -> None:
+        # The standby takes back: stop polling (bounded by the default drain), hand the cursors back, stop listening, leave.
+        self._stop_beat()
+        try:
+            paused = await within(self._clock, DEFAULT_DEADLINES["drain_ms"], self._pause_and_flush())
+            cursors = paused.cursors
+        except (Timeout, Exception) as e:  # noqa: BLE001 - report where polling stands even when the drain failed
+            self._log(f"blue: pausing for the standby failed: {e}")
+            cursors = self._gw.cursors()
+        if self._standby_client is not None:
+            self._standby_client.send({"v": PROTOCOL_VERSION, "type": "HANDOFF_STOPPED", "handoff_id": handoff_id, "cursors": cursors})
+        reason = self._state.reverting or "the standby took back"
+        self._log(f"blue: the standby takes handoff {handoff_id} back: {reason}; stopped")
+        verdict = self._state.last_verdict
+        await self._shutdown()
+        self._finish(BlueOutcome("taken-back", verdict, reason=reason))
+
+    async def _stand_by(self, setup: StandbySetup) -> None:
+        # The promotion is final and a window was reserved: stop listening, release the adapters, watch green.
+        await self._shutdown()
+        release: Callable[[], Awaitable[None]] | None = getattr(self._gw, "release", None)
+        if release is not None:
+            try:
+                await release()
+            except Exception as e:  # noqa: BLE001 - a standby that keeps a connection open is still a standby
+                self._log(f"blue: releasing the adapters failed: {e}")
+        self._standing = Standby(
+            setup,
+            socket_path=self._socket_path,
+            token=self.token,
+            home=self._home,
+            clock=self._clock,
+            peer_os=self._os,
+            log=self._log,
+            reclaim=self._serve_again,
+            resume=self._resume_after_take_back,
+            leave=self._left,
+        )
+        self._standing.start()
+
+    async def _serve_again(self, record: VerdictRecord) -> None:
+        # The standby took back: this process listens and decides handoffs again, its last verdict the reversion.
+        self._standing = None
+        self._state = m.initial_state(self._state.self, record)
+        self._green = None
+        self._killing = None
+        self._closed = False
+        self._server = await listen_at(self._socket_path, self._accept, True)
+        if self._runner is None or self._runner.done():
+            self._runner = self._spawn(self._run_effects())
+        self._spawn(self._ticker())
+        if self._on_reclaim is not None:
+            self._on_reclaim()
+        self._log(f"blue: took the socket back at {self._socket_path}")
+
+    async def _resume_after_take_back(self, cursors: Cursors | None) -> None:
+        try:
+            await self._gw.resume(cursors)
+        except Exception as e:  # noqa: BLE001
+            self._log(f"blue: could not resume polling: {e}")
+
+    def _left(self, outcome: ObservationOutcome, record: VerdictRecord | None) -> None:
+        self._standing = None
+        self._finish(BlueOutcome("replaced", record or self._state.last_verdict, observation=outcome))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["duration", "percent", "fixed"]
+__all__ = ["duration", "percent", "fixed", "timestamp"]
 
 
 def _round(x: float, digits: int) -> Decimal:
@@ -60,3 +61,16 @@ def percent(x: float, other: float | None = None) -> str:
     while d < 4 and other is not None and x != other and fixed(x * 100, d) == fixed(other * 100, d):
         d += 1
     return f"{fixed(x * 100, d)}%"
+
+
+def timestamp(ms: float) -> str:
+    """An epoch-ms time as UTC ISO 8601 to the second (`2026-11-24T20:29:05Z`), as the Node peer's formatTime writes it."""
+    if not math.isfinite(ms):
+        ms = 0
+    try:
+        # Whole ms toward zero (a JavaScript Date), then whole seconds toward the past: toISOString() without its milliseconds.
+        t = datetime.datetime.fromtimestamp(int(ms) // 1000, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        # Beyond the year 9999 (JavaScript writes +YYYYYY there); no window reaches it.
+        return "an invalid time"
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")

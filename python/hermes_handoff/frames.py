@@ -14,6 +14,7 @@ from .limits import (
     Deadlines,
     Thresholds,
     complete_deadlines,
+    complete_observe_thresholds,
     complete_thresholds,
     deadlines_schema,
     thresholds_schema,
@@ -26,6 +27,9 @@ Phase = Literal["idle", "reserved", "init", "draining", "active", "baking", "rol
 PHASES: tuple[Phase, ...] = ("idle", "reserved", "init", "draining", "active", "baking", "rolling-back", "complete")
 Verdict = Literal["promoted", "rolled-back", "failed", "reverted"]
 VERDICTS: tuple[Verdict, ...] = ("promoted", "rolled-back", "failed", "reverted")
+#: How the observation window after a promotion stands: `observing` while it runs, else how it ended (section 14.1).
+ObservationOutcome = Literal["observing", "passed", "reverted", "superseded", "standby-lost"]
+OBSERVATION_OUTCOMES: tuple[ObservationOutcome, ...] = ("observing", "passed", "reverted", "superseded", "standby-lost")
 ErrorCode = Literal[
     "bad_frame", "too_large", "unknown_type", "unauthorized", "busy", "wrong_phase",
     "unknown_handoff", "timeout", "too_many", "internal", "exists",
@@ -55,6 +59,18 @@ class TimelineEntry(TypedDict):
     note: NotRequired[str]
 
 
+class Observation(TypedDict):
+    """The observation window of a promotion, in its verdict record."""
+
+    #: When the window ends as planned (the promotion's decided_at + observe_ms).
+    until: int
+    #: When it ended; None while `observing`.
+    ended_at: int | None
+    outcome: ObservationOutcome
+    #: Why it ended early (`superseded`, `standby-lost`); a reversion's reason is the record's own.
+    reason: NotRequired[str]
+
+
 class VerdictRecord(TypedDict):
     """How a handoff ended: the verdict file, EVENT verdict and STATE.last_verdict."""
 
@@ -72,6 +88,8 @@ class VerdictRecord(TypedDict):
     timeline: list[TimelineEntry]
     health: list[HealthSample]
     record_error: NotRequired[str]
+    #: A promotion reserved with observe_ms > 0: its observation window.
+    observation: NotRequired[Observation]
 
 
 class StoreRef(TypedDict):
@@ -98,7 +116,7 @@ class Hello(TypedDict):
 
     v: int
     type: Literal["HELLO"]
-    role: Literal["green", "observer"]
+    role: Literal["green", "observer", "standby"]
     token: str
     pid: int
     handoff_id: NotRequired[str]
@@ -139,6 +157,10 @@ class Reserve(TypedDict):
     bake_ms: int
     thresholds: NotRequired[dict[str, object]]
     deadlines: NotRequired[dict[str, object]]
+    #: The observation window after a promotion (absent or 0: none).
+    observe_ms: NotRequired[int]
+    #: What the standby judges green by during the window; missing fields take the window's defaults.
+    observe_thresholds: NotRequired[dict[str, object]]
 
 
 class Reserved(TypedDict):
@@ -150,6 +172,8 @@ class Reserved(TypedDict):
     expires_at: int
     thresholds: Thresholds
     deadlines: Deadlines
+    observe_ms: int
+    observe_thresholds: Thresholds
 
 
 class Status(TypedDict):
@@ -166,6 +190,16 @@ class Subscribe(TypedDict):
     type: Literal["SUBSCRIBE"]
 
 
+class StandbyView(TypedDict):
+    """The standby observing this listener's promotion (STATE.standby)."""
+
+    pid: int
+    handoff_id: str
+    until: int
+    #: From its last STANDBY_STATUS; None before the first.
+    rss_bytes: int | None
+
+
 class State(TypedDict):
     """B -> O: what blue is doing."""
 
@@ -179,6 +213,8 @@ class State(TypedDict):
     timeline: list[TimelineEntry]
     health: list[HealthSample]
     last_verdict: VerdictRecord | None
+    #: The standby observing this listener's promotion, or None (a reader takes an absent field as None).
+    standby: StandbyView | None
 
 
 class PhaseEvent(TypedDict):
@@ -322,9 +358,41 @@ class HandoffStopped(TypedDict):
     cursors: Cursors
 
 
+class StandbyWelcome(TypedDict):
+    """B -> S: the listener accepts its standby; it sends HEALTH every `heartbeat_ms` from now on."""
+
+    v: int
+    type: Literal["STANDBY_WELCOME"]
+    handoff_id: str
+    server_pid: int
+    release: str
+    runtime: str
+    until: int
+    heartbeat_ms: int
+
+
+class StandbyStatus(TypedDict):
+    """S -> B: the standby's own state (its resident memory, when it leaves)."""
+
+    v: int
+    type: Literal["STANDBY_STATUS"]
+    rss_bytes: int
+    until: int
+
+
+class StandbyEnd(TypedDict):
+    """B -> S: a new handoff supersedes the window."""
+
+    v: int
+    type: Literal["STANDBY_END"]
+    handoff_id: str
+    reason: str
+
+
 Frame = Union[
     Hello, Welcome, ErrorFrame, Reserve, Reserved, Status, Subscribe, State, EventFrame, Abort, Aborting,
     HandoffInit, HandoffAck, HandoffActive, HandoffConfirm, Health, HandoffComplete, HandoffRollback, HandoffStopped,
+    StandbyWelcome, StandbyStatus, StandbyEnd,
 ]
 
 # --- schemas -------------------------------------------------------------------------------------
@@ -349,6 +417,10 @@ health_sample = s.obj(
     }
 )
 timeline_entry = s.obj({"phase": s.string(0, 64), "at": ms}, {"note": text})
+observation = s.obj(
+    {"until": ms, "ended_at": s.nullable(ms), "outcome": s.one_of(*OBSERVATION_OUTCOMES)},
+    {"reason": text},
+)
 verdict_record = s.obj(
     {
         "v": _v,
@@ -365,7 +437,7 @@ verdict_record = s.obj(
         "timeline": s.array(timeline_entry, 0, 256),
         "health": s.array(health_sample, 0, 4096),
     },
-    {"record_error": text},
+    {"record_error": text, "observation": observation},
 )
 
 
@@ -395,6 +467,17 @@ def _completed(inner: s.Schema, complete: Callable[[dict[str, object] | None], M
     return check
 
 
+def _with_default(inner: s.Schema, name: str, default: object) -> s.Schema:
+    # An optional field a reader takes as `default` when absent (STATE.standby, from a listener written before it).
+    def check(value: object, path: s.Path) -> object:
+        out = inner(value, path)
+        assert isinstance(out, dict)
+        out.setdefault(name, default)
+        return out
+
+    return check
+
+
 def _frame(type_: str, required: dict[str, s.Schema], optional: dict[str, s.Schema] | None = None) -> s.Schema:
     return s.obj({"v": _v, "type": s.one_of(type_), **required}, optional)
 
@@ -403,7 +486,7 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
     # The id of a HELLO is checked only after its token (decision 10): here it need only be a short string.
     "HELLO": _frame(
         "HELLO",
-        {"role": s.one_of("green", "observer"), "token": s.string(1, 512), "pid": pid},
+        {"role": s.one_of("green", "observer", "standby"), "token": s.string(1, 512), "pid": pid},
         {"handoff_id": s.string(0, 1024), "client": s.string(0, 128)},
     ),
     "WELCOME": _frame(
@@ -418,16 +501,29 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
             "RESERVE",
             {"handoff_id": handoff_id(), "release": release, "runtime": runtime, "bake_ms": ms},
             # A present object is completed with the defaults (as the Node peer decodes it); an absent one stays absent.
-            {"thresholds": _completed(s.partial(THRESHOLD_FIELDS), complete_thresholds), "deadlines": _completed(s.partial(DEADLINE_FIELDS), complete_deadlines)},
+            {
+                "thresholds": _completed(s.partial(THRESHOLD_FIELDS), complete_thresholds),
+                "deadlines": _completed(s.partial(DEADLINE_FIELDS), complete_deadlines),
+                "observe_ms": ms,
+                # The window's own (looser) defaults fill in what is missing.
+                "observe_thresholds": _completed(s.partial(THRESHOLD_FIELDS), complete_observe_thresholds),
+            },
         )
     ),
     "RESERVED": _frame(
         "RESERVED",
-        {"handoff_id": handoff_id(), "expires_at": ms, "thresholds": thresholds_schema, "deadlines": deadlines_schema},
+        {
+            "handoff_id": handoff_id(),
+            "expires_at": ms,
+            "thresholds": thresholds_schema,
+            "deadlines": deadlines_schema,
+            "observe_ms": ms,
+            "observe_thresholds": thresholds_schema,
+        },
     ),
     "STATUS": _frame("STATUS", {}),
     "SUBSCRIBE": _frame("SUBSCRIBE", {}),
-    "STATE": _frame(
+    "STATE": _with_default(_frame(
         "STATE",
         {
             "phase": phase,
@@ -451,7 +547,8 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
             "health": s.array(health_sample),
             "last_verdict": s.nullable(verdict_record),
         },
-    ),
+        {"standby": s.nullable(s.obj({"pid": pid, "handoff_id": handoff_id(), "until": ms, "rss_bytes": s.nullable(s.integer(0))}))},
+    ), "standby", None),
     "EVENT": _frame(
         "EVENT",
         {
@@ -509,6 +606,13 @@ FRAME_SCHEMAS: dict[str, s.Schema] = {
         "HANDOFF_ROLLBACK", {"handoff_id": handoff_id(), "reason": text}, {"cursors": cursors_schema}
     ),
     "HANDOFF_STOPPED": _frame("HANDOFF_STOPPED", {"handoff_id": handoff_id(), "cursors": cursors_schema}),
+    # The observation window: the listener (green, serving) and its standby (the old blue).
+    "STANDBY_WELCOME": _frame(
+        "STANDBY_WELCOME",
+        {"handoff_id": handoff_id(), "server_pid": pid, "release": release, "runtime": runtime, "until": ms, "heartbeat_ms": s.integer(gt=0)},
+    ),
+    "STANDBY_STATUS": _frame("STANDBY_STATUS", {"rss_bytes": s.integer(0), "until": ms}),
+    "STANDBY_END": _frame("STANDBY_END", {"handoff_id": handoff_id(), "reason": text}),
 }
 
 

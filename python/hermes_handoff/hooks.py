@@ -19,7 +19,13 @@ class Paused:
 
 
 class Gateway(Protocol):
-    """The gateway's side of a handoff. Blue calls pause, drain, resume, baseline; green calls resume, cursors, health, pause, drain."""
+    """The gateway's side of a handoff. Blue calls pause, drain, resume, baseline; green calls resume, cursors, health, pause, drain.
+
+    Optional (looked up by name, so a gateway without them still fits): `handover_notes(paused_at)` (see
+    resume), and `async release()`: called once when this process becomes the standby of an observation
+    window (its adapters are paused for good): close the platform connections, drop caches, close the
+    store. resume() must open again what release() closed: the standby resumes after a take-back.
+    """
 
     def adapters(self) -> list[str]:
         """Names of the adapters this gateway runs (HANDOFF_CONFIRM), e.g. ["telegram", "discord"]."""

@@ -31,6 +31,8 @@ from .frames import (
     Phase,
     PhaseEvent,
     Reserve,
+    StandbyStatus,
+    StandbyView,
     State,
     TimelineEntry,
     Verdict,
@@ -38,7 +40,21 @@ from .frames import (
 )
 from .framing import MAX_LINE_BYTES
 from .health import NO_BASELINE, Baseline, Breaches, judge_sample, promotion_reason
-from .limits import DEADLINE_FIELDS, THRESHOLD_FIELDS, Deadlines, Thresholds, complete_deadlines, complete_thresholds
+from .limits import (
+    DEADLINE_FIELDS,
+    PROBE_MS,
+    STANDBY_END_MS,
+    STANDBY_HEARTBEAT_MS,
+    THRESHOLD_FIELDS,
+    DEFAULT_OBSERVE_THRESHOLDS,
+    Deadlines,
+    Thresholds,
+    complete_deadlines,
+    complete_observe_thresholds,
+    complete_thresholds,
+)
+from .standby_machine import StandbySetup
+from .text import MAX_SAFE_INTEGER
 from .text import clip as clip_units
 from .text import slice_units
 
@@ -46,8 +62,6 @@ from .text import slice_units
 MAX_REASON = 1024
 #: Most bytes a verdict record may take, so EVENT and STATE frames carrying it fit one line.
 RECORD_BYTES = 40 * 1024
-#: How long blue waits for a WELCOME when it checks green's takeover (and green when it checks blue).
-PROBE_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,10 @@ class Handoff:
     thresholds: Thresholds
     deadlines: Deadlines
     started_at: int
+    #: The observation window after the promotion (0: none).
+    observe_ms: int = 0
+    #: What the standby judges green by during the window.
+    observe_thresholds: Thresholds = field(default_factory=lambda: DEFAULT_OBSERVE_THRESHOLDS.copy())
     green_pid: int | None = None
     #: The cursors sent in HANDOFF_ACTIVE (what CONFIRM must cover).
     handed: Cursors | None = None
@@ -94,6 +112,27 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The observation window this listener serves under (its own promotion's), while a standby may attach."""
+
+    handoff_id: str
+    until: int
+
+
+@dataclass(frozen=True)
+class StandbyCtx:
+    """The standby observing this listener (a green promoted with an observation window)."""
+
+    pid: int
+    handoff_id: str
+    until: int
+    #: From its last STANDBY_STATUS; None before the first.
+    rss_bytes: int | None
+    #: STANDBY_END went out (a RESERVE supersedes the window): the listener waits for the standby to go.
+    ending: bool = False
+
+
+@dataclass(frozen=True)
 class BlueState:
     """Everything blue's loop knows."""
 
@@ -106,11 +145,19 @@ class BlueState:
     last_verdict: VerdictRecord | None
     #: Records sent to be written whose outcome (a Recorded event) has not come back yet, oldest first.
     unrecorded: tuple[VerdictRecord, ...] = ()
+    #: The observation window this listener serves under (from its last verdict), while a standby may attach.
+    window: Window | None = None
+    #: The standby attached to this listener, or None.
+    standby: StandbyCtx | None = None
+    #: The standby is taking this listener's promotion back (its HANDOFF_ROLLBACK's reason): it stops and leaves.
+    reverting: str | None = None
 
 
 def initial_state(me: BlueSelf, last: VerdictRecord | None = None) -> BlueState:
-    """The state of a blue that has just started serving."""
-    return BlueState("idle", None, me, NO_BASELINE, None, last)
+    """The state of a blue that has just started serving; a promoted `last` still under observation opens its window to the standby."""
+    o = last.get("observation") if last is not None and last["verdict"] == "promoted" else None
+    window = Window(last["handoff_id"], o["until"]) if last is not None and o is not None and o["outcome"] == "observing" else None
+    return BlueState("idle", None, me, NO_BASELINE, None, last, window=window)
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -242,9 +289,44 @@ class Tick:
     green_alive: bool
 
 
+@dataclass(frozen=True)
+class StandbyHello:
+    """A HELLO with role standby and a valid token (this blue is a promoted green)."""
+
+    now: int
+    handoff_id: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class StandbyStatusEv:
+    """The standby's STANDBY_STATUS."""
+
+    now: int
+    frame: StandbyStatus
+
+
+@dataclass(frozen=True)
+class StandbyRollback:
+    """HANDOFF_ROLLBACK on the standby's connection: the standby takes back."""
+
+    now: int
+    frame: HandoffRollback
+
+
+@dataclass(frozen=True)
+class StandbyClosed:
+    """The standby's connection closed; `standby_alive` is whether its pid still ran when judged."""
+
+    now: int
+    pid: int
+    standby_alive: bool
+
+
 BlueEvent = Union[
     ReserveEv, GreenHello, AckEv, Drained, ConfirmEv, HealthEv, GreenRollback, StoppedEv,
     GreenComplete, TakeoverChecked, Recorded, GreenClosed, AbortEv, BaselineEv, Tick,
+    StandbyHello, StandbyStatusEv, StandbyRollback, StandbyClosed,
 ]
 
 # --- effects -----------------------------------------------------------------------------------
@@ -342,9 +424,53 @@ class Exit:
     """The promotion is final: blue stops listening and leaves."""
 
 
+@dataclass(frozen=True)
+class StandBy:
+    """The promotion is final and a window was reserved: stop listening, release the adapters, observe green (standby_machine)."""
+
+    setup: StandbySetup
+
+
+@dataclass(frozen=True)
+class AdoptStandby:
+    """The connection that sent the event is the standby's: send it HEALTH every `heartbeat_ms`."""
+
+    heartbeat_ms: int
+
+
+@dataclass(frozen=True)
+class ToStandby:
+    """Send `frame` to the standby."""
+
+    frame: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CloseStandby:
+    """Close the standby's connection."""
+
+
+@dataclass(frozen=True)
+class EndStandby:
+    """Send `frame` (STANDBY_END); wait up to `timeout_ms` for the standby's pid to go (then SIGKILL, and up to 2 s more);
+    report StandbyClosed; then take `reserve` again, as from the same connection."""
+
+    pid: int
+    frame: dict[str, object]
+    timeout_ms: int
+    reserve: Reserve
+
+
+@dataclass(frozen=True)
+class StopServing:
+    """The standby takes back: pause the adapters, send HANDOFF_STOPPED with their cursors to the standby, stop listening, leave."""
+
+    handoff_id: str
+
+
 BlueEffect = Union[
     Reply, ReplyClose, ToGreen, AdoptGreen, CloseGreen, Drain, Resume, StopGreen, KillGreen, ReclaimSocket,
-    Record, Emit, CheckTakeover, Exit,
+    Record, Emit, CheckTakeover, Exit, StandBy, AdoptStandby, ToStandby, CloseStandby, EndStandby, StopServing,
 ]
 
 
@@ -447,23 +573,25 @@ class _Stepper:
         # The dark window ends with the next poller's first poll: green's, or blue's own resume when green never confirmed.
         end = h.polling_at if h.polling_at is not None else (self.now if h.handed is not None and verdict != "promoted" else None)
         dark = max(0, end - h.paused_at) if h.paused_at is not None and end is not None else None
-        record = fit_record(
-            {
-                "v": PROTOCOL_VERSION,
-                "handoff_id": h.id,
-                "verdict": verdict,
-                "reason": reason,
-                "release": h.release,
-                "runtime": h.runtime,
-                "blue_pid": self.s.self.pid,
-                "green_pid": h.green_pid,
-                "decided_by": "blue",
-                "decided_at": self.now,
-                "dark_window_ms": dark,
-                "timeline": list(h.timeline[-256:]),
-                "health": list(h.health[-4096:]),
-            }
-        )
+        full: VerdictRecord = {
+            "v": PROTOCOL_VERSION,
+            "handoff_id": h.id,
+            "verdict": verdict,
+            "reason": reason,
+            "release": h.release,
+            "runtime": h.runtime,
+            "blue_pid": self.s.self.pid,
+            "green_pid": h.green_pid,
+            "decided_by": "blue",
+            "decided_at": self.now,
+            "dark_window_ms": dark,
+            "timeline": list(h.timeline[-256:]),
+            "health": list(h.health[-4096:]),
+        }
+        if verdict == "promoted" and h.observe_ms > 0:
+            # The window runs observe_ms from this decision; green reads it with its verdict (section 14.1).
+            full["observation"] = {"until": self.now + h.observe_ms, "ended_at": None, "outcome": "observing"}
+        record = fit_record(full)
         self.s = dataclasses.replace(self.s, unrecorded=self.s.unrecorded + (record,))
         if verdict == "promoted":
             # Not final yet: blue stays, paused, until green answers that it owns the socket (or is gone).
@@ -569,7 +697,45 @@ def step(state: BlueState, ev: BlueEvent) -> Step:
         _green_closed(x, ev)
     elif isinstance(ev, AbortEv):
         _abort(x, ev)
+    elif isinstance(ev, StandbyHello):
+        _standby_hello(x, ev)
+    elif isinstance(ev, StandbyStatusEv):
+        if x.s.standby is not None:
+            x.s = dataclasses.replace(x.s, standby=dataclasses.replace(x.s.standby, rss_bytes=ev.frame["rss_bytes"]))
+    elif isinstance(ev, StandbyRollback):
+        _standby_rollback(x, ev)
+    elif isinstance(ev, StandbyClosed):
+        _standby_closed(x, ev)
     return x.done()
+
+
+def _parse_reserve(f: Reserve) -> tuple[Deadlines, Thresholds, Thresholds, int]:
+    """The RESERVE's deadlines, thresholds, window thresholds and window, completed; raises Invalid as the Node blue words it."""
+    problems: list[s.Invalid] = []
+
+    def parsed(fields: dict[str, s.Schema], name: str) -> dict[str, object]:
+        try:
+            out = s.partial(fields)(f.get(name, {}), (name,))
+            assert isinstance(out, dict)
+            return out
+        except s.Invalid as e:
+            problems.append(e)
+            return {}
+
+    dl = parsed(DEADLINE_FIELDS, "deadlines")
+    deadlines_ok = not problems
+    th = parsed(THRESHOLD_FIELDS, "thresholds")
+    ot = parsed(THRESHOLD_FIELDS, "observe_thresholds")
+    deadlines = complete_deadlines(dl)
+    # An inconsistent set of deadlines is named first (green's rollback drain is bounded by drain_ms).
+    if deadlines_ok and deadlines["rollback_grace_ms"] < deadlines["drain_ms"]:
+        raise s.Invalid(("deadlines", "rollback_grace_ms"), f"must be at least drain_ms ({deadlines['drain_ms']})")
+    if problems:
+        raise problems[0]
+    observe_ms = f.get("observe_ms", 0)
+    if isinstance(observe_ms, bool) or not isinstance(observe_ms, int) or not 0 <= observe_ms <= MAX_SAFE_INTEGER:
+        raise s.Invalid(("observe_ms",), "expected a whole number of milliseconds >= 0")
+    return deadlines, complete_thresholds(th), complete_observe_thresholds(ot), observe_ms
 
 
 def _reserve(x: _Stepper, ev: ReserveEv) -> None:
@@ -577,12 +743,7 @@ def _reserve(x: _Stepper, ev: ReserveEv) -> None:
     h = x.s.handoff
     # 1. Invalid fields (validated on the wire already; an event built by hand may not be, and step never raises).
     try:
-        dl = s.partial(DEADLINE_FIELDS)(f.get("deadlines", {}), ("deadlines",))
-        th = s.partial(THRESHOLD_FIELDS)(f.get("thresholds", {}), ("thresholds",))
-        assert isinstance(dl, dict) and isinstance(th, dict)
-        deadlines = complete_deadlines(dl)
-        if deadlines["rollback_grace_ms"] < deadlines["drain_ms"]:
-            raise s.Invalid(("deadlines", "rollback_grace_ms"), f"must be at least drain_ms ({deadlines['drain_ms']})")
+        deadlines, thresholds, observe_thresholds, observe_ms = _parse_reserve(f)
     except s.Invalid as e:
         x.fx.append(ReplyClose(_err("bad_frame", f"RESERVE: {e.where()}: {e.message}", "RESERVE", True)))
         return
@@ -597,9 +758,25 @@ def _reserve(x: _Stepper, ev: ReserveEv) -> None:
     if existing is not None:
         x.reply(_err("exists", f"handoff {f['handoff_id']} already has a verdict ({existing}); mint a new id", "RESERVE"))
         return
-    thresholds = complete_thresholds(th)
+    # 4. The standby is taking this listener's promotion back: it is about to stop.
+    st = x.s.standby
+    if x.s.reverting is not None:
+        taking = st.handoff_id if st is not None else ""
+        x.reply(_err("busy", f"blue is stopping: its standby takes handoff {taking} back; one handoff at a time", "RESERVE"))
+        return
+    # 5. One standby at a time: the window of the handoff that promoted this listener ends before a new one starts.
+    if st is not None:
+        if st.ending:
+            x.reply(_err("busy", f"the observation of handoff {st.handoff_id} is ending for another handoff; one handoff at a time", "RESERVE"))
+            return
+        x.s = dataclasses.replace(x.s, standby=dataclasses.replace(st, ending=True), window=None)
+        end: dict[str, object] = {"type": "STANDBY_END", "handoff_id": st.handoff_id, "reason": f"superseded by handoff {f['handoff_id']}"}
+        x.fx.append(EndStandby(st.pid, end, STANDBY_END_MS, f))
+        return
+    # 6. A window nobody observes any more ends with this handoff too.
     x.s = dataclasses.replace(
         x.s,
+        window=None,
         handoff=Handoff(
             id=f["handoff_id"],
             release=f["release"],
@@ -608,6 +785,8 @@ def _reserve(x: _Stepper, ev: ReserveEv) -> None:
             thresholds=thresholds,
             deadlines=deadlines,
             started_at=ev.now,
+            observe_ms=observe_ms,
+            observe_thresholds=observe_thresholds,
         ),
     )
     x.enter("reserved", ev.now + deadlines["claim_ms"], f"release {f['release']}, runtime {f['runtime']}")
@@ -618,6 +797,8 @@ def _reserve(x: _Stepper, ev: ReserveEv) -> None:
             "expires_at": ev.now + deadlines["claim_ms"],
             "thresholds": dict(thresholds),
             "deadlines": dict(deadlines),
+            "observe_ms": observe_ms,
+            "observe_thresholds": dict(observe_thresholds),
         }
     )
 
@@ -782,11 +963,29 @@ def _takeover_checked(x: _Stepper, ev: TakeoverChecked) -> None:
         return
     x.set_h(verifying=False)
     if ev.server_pid is not None and ev.server_pid == h.green_pid:
-        # Green serves on the socket: the promotion is final and blue leaves.
+        # Green serves on the socket: the promotion is final; blue leaves, or stands by for the window.
         record = h.pending
         x.set_h(pending=None)
         x.s = dataclasses.replace(x.s, deadline=None, last_verdict=record)
-        x.fx += [Emit({"kind": "verdict", "record": record}), CloseGreen(), Exit()]
+        x.fx += [Emit({"kind": "verdict", "record": record}), CloseGreen()]
+        o = record.get("observation")
+        if h.observe_ms > 0 and o is not None:
+            setup = StandbySetup(
+                pid=x.s.self.pid,
+                handoff_id=h.id,
+                green_pid=h.green_pid,
+                release=h.release,
+                record=record,
+                until=o["until"],
+                thresholds=h.observe_thresholds,
+                baseline=x.s.baseline,
+                rollback_grace_ms=h.deadlines["rollback_grace_ms"],
+                restart_grace_ms=h.deadlines["restart_grace_ms"],
+                cursors=h.cursors,
+            )
+            x.fx.append(StandBy(setup))
+        else:
+            x.fx.append(Exit())
         return
     if ev.server_pid is None:
         who = "no process"
@@ -920,6 +1119,83 @@ def _tick(x: _Stepper, ev: Tick) -> None:
             )
 
 
+def _standby_hello(x: _Stepper, ev: StandbyHello) -> None:
+    """A standby's HELLO: accepted only for the open window of this listener's own promotion, one standby at a time."""
+    w = x.s.window
+    h = x.s.handoff
+    st = x.s.standby
+
+    def refuse(code: ErrorCode, message: str) -> None:
+        x.fx.append(ReplyClose(_err(code, message, "HELLO", True)))
+
+    if x.s.reverting is not None:
+        return refuse("busy", f"this listener is stopping: its standby takes handoff {st.handoff_id if st else ev.handoff_id} back")
+    if h is not None:
+        return refuse("busy", f"handoff {h.id} is {x.s.phase}; no observation window is open")
+    if w is None or w.handoff_id != ev.handoff_id or ev.now >= w.until:
+        return refuse("unknown_handoff", f"no observation window is open for handoff {ev.handoff_id}")
+    if st is not None and st.pid != ev.pid:
+        return refuse("busy", f"a standby (pid {st.pid}) already observes handoff {w.handoff_id}")
+    # The same standby attaching again replaces its old connection.
+    if st is not None:
+        x.fx.append(CloseStandby())
+    x.s = dataclasses.replace(x.s, standby=StandbyCtx(ev.pid, w.handoff_id, w.until, st.rss_bytes if st else None))
+    me = x.s.self
+    welcome: dict[str, object] = {
+        "type": "STANDBY_WELCOME",
+        "handoff_id": w.handoff_id,
+        "server_pid": me.pid,
+        "release": me.release,
+        "runtime": me.runtime,
+        "until": w.until,
+        "heartbeat_ms": STANDBY_HEARTBEAT_MS,
+    }
+    x.fx += [AdoptStandby(STANDBY_HEARTBEAT_MS), ToStandby(welcome)]
+
+
+def _standby_rollback(x: _Stepper, ev: StandbyRollback) -> None:
+    st = x.s.standby
+    if st is None or x.s.reverting is not None:
+        return x.wrong_phase("HANDOFF_ROLLBACK")
+    if ev.frame["handoff_id"] != st.handoff_id:
+        message = f"HANDOFF_ROLLBACK names handoff {ev.frame['handoff_id']}; the standby observes {st.handoff_id}"
+        return x.reply(_err("unknown_handoff", message, "HANDOFF_ROLLBACK"))
+    # The standby judged this green failed: stop, hand the cursors back, leave (the standby writes the verdict).
+    x.s = dataclasses.replace(x.s, reverting=_clip(ev.frame["reason"]), window=None)
+    x.fx.append(StopServing(st.handoff_id))
+
+
+def _standby_closed(x: _Stepper, ev: StandbyClosed) -> None:
+    """Nothing changes for this listener's serving (the standby is a safety net); a standby that died inside the
+    window leaves the window recorded as `standby-lost`."""
+    st = x.s.standby
+    if st is None or st.pid != ev.pid:
+        return
+    x.s = dataclasses.replace(x.s, standby=None)
+    # Taking back or superseded: the standby records how the window ended itself.
+    if x.s.reverting is not None or st.ending:
+        return
+    w = x.s.window
+    last = x.s.last_verdict
+    o = last.get("observation") if last is not None and last["handoff_id"] == st.handoff_id else None
+    if ev.now >= st.until:
+        # The window is over: the standby wrote `passed` and left.
+        x.s = dataclasses.replace(x.s, window=None)
+        if last is not None and o is not None and o["outcome"] == "observing":
+            passed = cast(VerdictRecord, {**last, "observation": {**o, "ended_at": ev.now, "outcome": "passed"}})
+            x.s = dataclasses.replace(x.s, last_verdict=passed)
+        return
+    # Alive: it may attach again (the window stays open for it).
+    if ev.standby_alive or w is None:
+        return
+    x.s = dataclasses.replace(x.s, window=None)
+    if last is not None and o is not None and o["outcome"] == "observing":
+        why = f"the standby (pid {st.pid}) exited {duration(ev.now - last['decided_at'])} after promotion; green serves unobserved"
+        lost = cast(VerdictRecord, {**last, "observation": {**o, "ended_at": ev.now, "outcome": "standby-lost", "reason": why}})
+        x.s = dataclasses.replace(x.s, last_verdict=lost, unrecorded=x.s.unrecorded + (lost,))
+        x.fx.append(Record(lost))
+
+
 def view(st: BlueState) -> State:
     """The STATE frame an observer gets for this state; it always fits one line."""
     h = st.handoff
@@ -947,6 +1223,11 @@ def view(st: BlueState) -> State:
         "timeline": list(h.timeline) if h else (list(last["timeline"]) if last else []),
         "health": [],
         "last_verdict": last,
+        "standby": (
+            StandbyView(pid=sb.pid, handoff_id=sb.handoff_id, until=sb.until, rss_bytes=sb.rss_bytes)
+            if (sb := st.standby) is not None
+            else None
+        ),
     }
     # The live samples get what room the rest leaves (a margin for the envelope).
     if h is not None:

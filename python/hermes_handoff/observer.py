@@ -85,9 +85,12 @@ class Observer:
         *,
         thresholds: Mapping[str, object] | None = None,
         deadlines: Mapping[str, object] | None = None,
+        observe_ms: int | None = None,
+        observe_thresholds: Mapping[str, object] | None = None,
         timeout_ms: float = 5_000,
     ) -> Reserved:
-        """Reserves a handoff; raises PeerError("busy") when one is under way, ("exists") when the id already has a verdict."""
+        """Reserves a handoff (with an observation window of `observe_ms` after a promotion when > 0); raises
+        PeerError("busy") when one is under way, ("exists") when the id already has a verdict."""
         frame: dict[str, object] = {
             "v": PROTOCOL_VERSION,
             "type": "RESERVE",
@@ -100,6 +103,10 @@ class Observer:
             frame["thresholds"] = dict(thresholds)
         if deadlines is not None:
             frame["deadlines"] = dict(deadlines)
+        if observe_ms is not None:
+            frame["observe_ms"] = observe_ms
+        if observe_thresholds is not None:
+            frame["observe_thresholds"] = dict(observe_thresholds)
         return cast(Reserved, await self._request(frame, "RESERVED", timeout_ms))
 
     async def abort(self, handoff_id: str, reason: str, timeout_ms: float = 5_000) -> Aborting:

@@ -121,6 +121,10 @@ class PeerOs(Protocol):
         """Sends `sig` to `pid`; a process already gone is ignored."""
         ...
 
+    def rss_bytes(self) -> int:
+        """This process's resident memory in bytes (0 where it cannot tell): what a standby reports it keeps."""
+        ...
+
 
 def is_zombie(pid: int) -> bool:
     """True when `pid` has exited but was not reaped yet (Linux /proc; False where there is none)."""
@@ -156,6 +160,15 @@ class RealOs:
             os.kill(pid, sig)
         except OSError:
             pass
+
+    def rss_bytes(self) -> int:
+        """Resident pages from /proc/self/statm times the page size; 0 where there is no /proc."""
+        try:
+            with open("/proc/self/statm", "rb") as f:
+                pages = int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
+        return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 SIGTERM = signal.SIGTERM

@@ -18,7 +18,8 @@ class Startup:
     `blue`: no HERMES_HANDOFF_ID, serve (refusing when a live listener answers).
     `green`: started for a handoff that has no verdict yet.
     `restart-blue`: restarted after its handoff was promoted: serve as blue with the live-listener check
-    (when something live listens, exit 0 without serving).
+    (when something live listens, exit 0 without serving); once bound, ask still_promoted() before the first
+    poll (a standby may have taken the promotion back meanwhile).
     `exit`: the handoff already ended otherwise: exit 0 at once, writing nothing (so Restart=on-failure stops).
     """
 
@@ -44,3 +45,9 @@ def startup_role(home: str, env: Mapping[str, str]) -> Startup:
         record = read_verdict(home, handoff_id)
         return Startup("restart-blue", handoff_id, record, f"handoff {handoff_id} was promoted: serving again as blue")
     return Startup("exit", handoff_id, None, f"handoff {handoff_id} already ended {on_file}; nothing to do")
+
+
+def still_promoted(home: str, handoff_id: str) -> bool:
+    """Whether handoff `handoff_id` is still promoted: a restarted green that has bound the socket asks once more
+    before its first poll, so a take-back its standby decided meanwhile wins (docs/protocol.md section 8.3)."""
+    return verdict_on_file(home, handoff_id) == "promoted"

@@ -29,6 +29,9 @@ class FakeOs:
         self.signals.append((pid, sig))
         self.alive.discard(pid)
 
+    def rss_bytes(self) -> int:
+        return 40 << 20
+
 
 @dataclass
 class FakeGateway:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from hermes_handoff import machine as m
+from hermes_handoff import standby_machine as sm
 from hermes_handoff.fmt import duration, fixed, percent
 from hermes_handoff.framing import DecodeError, Decoded, FrameDecoder
 from hermes_handoff.frames import HealthSample
@@ -135,7 +136,32 @@ EVENTS: dict[str, Callable[[dict[str, Any]], m.BlueEvent]] = {
     "recorded": lambda e: m.Recorded(e["now"], e["handoff_id"], e["error"]),
     "takeover_checked": lambda e: m.TakeoverChecked(e["now"], e["server_pid"]),
     "tick": lambda e: m.Tick(e["now"], e["green_alive"]),
+    "standby_hello": lambda e: m.StandbyHello(e["now"], e["handoff_id"], e["pid"]),
+    "standby_status": lambda e: m.StandbyStatusEv(e["now"], e["frame"]),
+    "standby_rollback": lambda e: m.StandbyRollback(e["now"], e["frame"]),
+    "standby_closed": lambda e: m.StandbyClosed(e["now"], e["pid"], e["standby_alive"]),
 }
+
+
+def setup_json(su: sm.StandbySetup) -> dict[str, object]:
+    """A standby's setup as the vectors write it."""
+    return {
+        "pid": su.pid,
+        "handoff_id": su.handoff_id,
+        "green_pid": su.green_pid,
+        "release": su.release,
+        "record": su.record,
+        "until": su.until,
+        "thresholds": su.thresholds,
+        "baseline": {"latency_p99_ms": su.baseline.latency_p99_ms, "replies": su.baseline.replies},
+        "rollback_grace_ms": su.rollback_grace_ms,
+        "restart_grace_ms": su.restart_grace_ms,
+        "cursors": su.cursors,
+    }
+
+
+def setup_of(j: dict[str, Any]) -> sm.StandbySetup:
+    return sm.StandbySetup(**{**j, "baseline": baseline(j["baseline"])})
 
 
 def effect_json(fx: m.BlueEffect) -> dict[str, object]:
@@ -166,6 +192,18 @@ def effect_json(fx: m.BlueEffect) -> dict[str, object]:
         return {"kind": "record", "record": fx.record}
     if isinstance(fx, m.CheckTakeover):
         return {"kind": "check_takeover", "pid": fx.pid, "timeout_ms": fx.timeout_ms}
+    if isinstance(fx, m.StandBy):
+        return {"kind": "stand_by", "setup": setup_json(fx.setup)}
+    if isinstance(fx, m.AdoptStandby):
+        return {"kind": "adopt_standby", "heartbeat_ms": fx.heartbeat_ms}
+    if isinstance(fx, m.ToStandby):
+        return {"kind": "to_standby", "frame": fx.frame}
+    if isinstance(fx, m.CloseStandby):
+        return {"kind": "close_standby"}
+    if isinstance(fx, m.EndStandby):
+        return {"kind": "end_standby", "pid": fx.pid, "frame": fx.frame, "timeout_ms": fx.timeout_ms, "reserve": fx.reserve}
+    if isinstance(fx, m.StopServing):
+        return {"kind": "stop_serving", "handoff_id": fx.handoff_id}
     assert isinstance(fx, m.Exit)
     return {"kind": "exit"}
 
@@ -195,6 +233,63 @@ class BlueTranscripts(unittest.TestCase):
                     st = r.state
                     steps += 1
         self.assertGreater(steps, 200)
+
+
+# --- the standby's transcripts -----------------------------------------------------------------------------
+
+STANDBY_EVENTS: dict[str, Callable[[dict[str, Any]], sm.StandbyEvent]] = {
+    "welcome": lambda e: sm.WelcomeEv(e["now"], e["frame"]),
+    "refused": lambda e: sm.Refused(e["now"], e["why"], e["answered"]),
+    "closed": lambda e: sm.Closed(e["now"]),
+    "health": lambda e: sm.HealthEv(e["now"], e["frame"]),
+    "end": lambda e: sm.EndEv(e["now"], e["frame"]),
+    "stopped": lambda e: sm.StoppedEv(e["now"], e["frame"]),
+    "tick": lambda e: sm.Tick(e["now"], e["green_alive"], e["rss_bytes"]),
+}
+
+
+def standby_effect_json(fx: sm.StandbyEffect) -> dict[str, object]:
+    """A standby's effect as the vectors write it."""
+    if isinstance(fx, sm.Attach):
+        return {"kind": "attach"}
+    if isinstance(fx, sm.Send):
+        return {"kind": "send", "frame": fx.frame}
+    if isinstance(fx, sm.Close):
+        return {"kind": "close"}
+    if isinstance(fx, sm.KillGreen):
+        return {"kind": "kill_green", "pid": fx.pid}
+    if isinstance(fx, sm.Record):
+        return {"kind": "record", "record": fx.record}
+    if isinstance(fx, sm.Reclaim):
+        return {"kind": "reclaim", "record": fx.record}
+    if isinstance(fx, sm.Resume):
+        return {"kind": "resume", "cursors": fx.cursors}
+    assert isinstance(fx, sm.Leave)
+    return {"kind": "exit", "outcome": fx.outcome}
+
+
+class StandbyTranscripts(unittest.TestCase):
+    def test_every_event_gives_the_effects_phase_and_deadline_recorded(self) -> None:
+        transcripts = load("standby.json")["transcripts"]
+        self.assertGreaterEqual(len(transcripts), 9)
+        steps = 0
+        for tr in transcripts:
+            r = sm.standby_start(setup_of(tr["setup"]), tr["start_at"])
+            got = plain([standby_effect_json(fx) for fx in r.effects])
+            self.assertTrue(same(got, tr["start"]["effects"]), f"{tr['name']}, start: {got}")
+            self.assertEqual((r.state.phase, r.state.deadline), (tr["start"]["phase"], tr["start"]["deadline"]), tr["name"])
+            st = r.state
+            for i, s in enumerate(tr["steps"]):
+                where = f"standby.json: {tr['name']}, step {i + 1} ({s['event']['type']})"
+                r = sm.standby_step(st, STANDBY_EVENTS[s["event"]["type"]](s["event"]))
+                got = plain([standby_effect_json(fx) for fx in r.effects])
+                if not same(got, s["effects"]):
+                    self.fail(f"{where}:\n got  {json.dumps(got)}\n want {json.dumps(s['effects'])}")
+                self.assertEqual(r.state.phase, s["phase"], where)
+                self.assertEqual(r.state.deadline, s["deadline"], where)
+                st = r.state
+                steps += 1
+        self.assertGreater(steps, 50)
 
 
 if __name__ == "__main__":

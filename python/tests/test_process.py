@@ -12,7 +12,7 @@ from pathlib import Path
 from hermes_handoff import RuntimeChoiceError, select_runtime, spawn_green, startup_role
 from hermes_handoff.files import ensure_token, read_pid_file, read_verdict, verdict_path, write_file_atomic, write_pid_file, write_verdict
 
-from .support import TempHome
+from tests.support import TempHome
 
 
 def record(id_: str, verdict: str) -> dict[str, object]:

@@ -10,7 +10,7 @@ from hermes_handoff import Blue, Green, ManualClock, Observer, PeerError, Servin
 from hermes_handoff.files import read_verdict, write_verdict
 from hermes_handoff.observer import welcome_pid
 
-from .support import FakeGateway, FakeOs, RawClient, TempHome, hello
+from tests.support import FakeGateway, FakeOs, RawClient, TempHome, hello
 
 STORE = {"path": "/s/transcript.log", "schema": 1}
 

@@ -88,6 +88,13 @@ class AdapterSet:
         """What the last resume() could not do as handed over (a Discord session identified afresh)."""
         return [n for a in self.members if isinstance(a, DiscordAdapter) for n in a.handover_notes(paused_at)]
 
+    async def release(self) -> None:
+        """This process became the standby of an observation window (its adapters are paused): drops the platform
+        connections and caches and closes the store; resume() opens what it needs again after a take-back."""
+        for a in self.members:
+            a.release()
+        self._store.release()
+
     def close(self) -> None:
         """Stops every adapter at once and drops the platform connections."""
         for a in self.members:

@@ -15,7 +15,20 @@ import signal
 import sys
 from collections.abc import Mapping
 
-from hermes_handoff import AlreadyListening, Blue, Green, ReplyStats, Serving, StoreRef, VerdictRecord, read_verdict, socket_path_from_env, startup_role, write_pid_file
+from hermes_handoff import (
+    AlreadyListening,
+    Blue,
+    Green,
+    ReplyStats,
+    Serving,
+    StoreRef,
+    VerdictRecord,
+    read_verdict,
+    socket_path_from_env,
+    startup_role,
+    still_promoted,
+    write_pid_file,
+)
 from hermes_handoff.files import read_pid_file
 from hermes_handoff.listen import socket_answers
 
@@ -24,7 +37,7 @@ from .agent import AgentReply, MessageKey
 from .bot_api import BotApi
 from .discord import DiscordAdapter
 from .discord_api import DiscordApi
-from .faults import BLUE_FAULTS, GREEN_FAULTS, ReplyGate, blue_on_phase, green_hooks
+from .faults import BLUE_FAULTS, GREEN_FAULTS, ReplyGate, after_promotion, blue_on_phase, green_hooks
 from .store import STORE_SCHEMA, TranscriptStore
 from .telegram import TelegramAdapter
 
@@ -170,13 +183,21 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         current.append(blue)
         done = asyncio.ensure_future(blue.wait())
         await asyncio.wait((done, stopping), return_when=asyncio.FIRST_COMPLETED)
-        if done.done() and done.result().how == "replaced":
-            log("handoff complete: green serves; exiting")
-            gateway.close()
+        if done.done():
+            out = done.result()
+            if out.how == "replaced" and out.observation is not None:
+                log(f"the observation window ended ({out.observation}): green serves; exiting")
+            elif out.how == "replaced":
+                log("handoff complete: green serves; exiting")
+            elif out.how == "taken-back":
+                # This process's standby took its promotion back: it handed its cursors back and stopped.
+                log(f"the standby took the promotion back ({out.reason}); exiting")
+            if out.how != "closed":
+                gateway.close()
         store.close()
         return 0
 
-    def new_blue(last: VerdictRecord | None) -> Blue:
+    def new_blue(last: VerdictRecord | None, takeover: bool = True) -> Blue:
         return Blue(
             gateway,
             home=home,
@@ -184,7 +205,7 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
             runtime=runtime,
             store=store_ref,
             socket_path=socket_path,
-            takeover=True,
+            takeover=takeover,
             last_verdict=last,
             log=log,
             on_phase=blue_on_phase(blue_fault),
@@ -198,16 +219,30 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
             store.close()
             return 1 if start.role == "blue" else 0
         await asyncio.sleep(init_ms / 1000)
-        await gateway.resume(None)
-        write_pid_file(home, pid)
-        blue = new_blue(start.verdict)
+        restarted = start.role == "restart-blue"
+        if not restarted:
+            await gateway.resume(None)
+            write_pid_file(home, pid)
+        # A restart learns only from binding whether it serves (no takeover: a live listener wins).
+        blue = new_blue(start.verdict, takeover=not restarted)
         try:
             await blue.start()
         except AlreadyListening as e:
-            log(str(e))
+            log(f"{e}; not serving")
             gateway.close()
             store.close()
-            return 1
+            return 0 if restarted else 1
+        if restarted:
+            assert start.handoff_id is not None
+            # The standby may have taken the promotion back while this process started: it polls only if not.
+            if not still_promoted(home, start.handoff_id):
+                log(f"handoff {start.handoff_id} is no longer promoted; not serving")
+                await blue.close()
+                store.close()
+                return 0
+            write_pid_file(home, pid)
+            log(f"handoff {start.handoff_id} promoted this release: serving again after a restart")
+            await gateway.resume(None)
         log(f"serving (init {init_ms} ms)")
         return await serve(blue)
 
@@ -241,4 +276,7 @@ async def run_gateway(argv: list[str], env: Mapping[str, str]) -> int:
         # A handoff that blue has ended is not a failure to restart for: only an unexplained one is.
         return 0 if result.decided_by == "blue" or read_verdict(home, start.handoff_id) else 1
     log(f"promoted ({result.how}): {result.verdict['reason']}")
+    fault_after = after_promotion(fault, errors, gate)
+    if fault_after is not None:
+        fault_after()
     return await serve(result.blue)

@@ -90,6 +90,10 @@ class BotApi:
         """Checks the token and leaves a kept-alive connection for the next request."""
         await self._call("getMe", {}, 10)
 
+    def release(self) -> None:
+        """Drops the kept-alive connections; the next call opens one again."""
+        self._http.release()
+
     def close(self) -> None:
         """Drops the kept-alive connections."""
         self._http.close()

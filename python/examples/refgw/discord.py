@@ -171,6 +171,11 @@ class DiscordAdapter:
             out.append(f"{self.name} session {old} expired before green resumed; {gap}: messages sent in between may be missed")
         return out
 
+    def release(self) -> None:
+        """Paused for good (a standby): drops the REST connections and the cached gateway URL; start() gets them again."""
+        self._api.release()
+        self._gateway = None
+
     def close(self) -> None:
         """Stops at once (no drain, no close frame) and drops the platform connections."""
         r = self._run

@@ -43,6 +43,10 @@ class DiscordApi:
         }
         await self._call("POST", f"/channels/{channel_id}/messages", payload, "POST /channels/{id}/messages")
 
+    def release(self) -> None:
+        """Drops the kept-alive connections; the next call opens one again."""
+        self._http.release()
+
     def close(self) -> None:
         """Drops the kept-alive connections."""
         self._http.close()

@@ -16,6 +16,7 @@ from .agent import MessageKey
 GREEN_FAULTS = (
     "none", "crash-before-ack", "crash-after-ack", "crash-after-active", "crash-after-confirm",
     "crash-during-bake", "hang", "error-burst", "wrong-release", "exit-at-start", "crash-after-complete",
+    "crash-after-promotion", "error-burst-after-promotion",
 )
 BLUE_FAULTS = ("none", "crash-before-init", "crash-after-ack", "crash-after-active", "crash-during-bake", "crash-late-bake")
 
@@ -97,6 +98,37 @@ def green_hooks(fault: str, errors: dict[str, bool], gate: ReplyGate) -> GreenHo
         # Promoted, but dead before it owns the socket: blue must take the socket back and resume.
         return GreenHooks(on_complete=crash_quietly)
     return GreenHooks()
+
+
+#: How long after its promotion a green with a fault *-after-promotion serves well before the fault.
+AFTER_PROMOTION_MS = 1_500
+
+
+def after_promotion(fault: str, errors: dict[str, bool], gate: ReplyGate) -> Callable[[], None] | None:
+    """What green does once it owns the socket and its promotion is final, inside the observation window:
+    crash-after-promotion dies (outside a reply), error-burst-after-promotion answers every message with an
+    error from then on; either way the standby takes back. None for every other fault."""
+    loop = asyncio.get_running_loop()
+    held: set[asyncio.Task[None]] = set()
+
+    def crash_quietly() -> None:
+        task = asyncio.ensure_future(gate.then_when_quiet(crash))
+        held.add(task)  # the loop keeps only a weak reference to a task
+
+    def burst() -> None:
+        errors["on"] = True
+
+    def arm(fn: Callable[[], None]) -> Callable[[], None]:
+        def start() -> None:
+            loop.call_later(AFTER_PROMOTION_MS / 1000, fn)
+
+        return start
+
+    if fault == "crash-after-promotion":
+        return arm(crash_quietly)
+    if fault == "error-burst-after-promotion":
+        return arm(burst)
+    return None
 
 
 def blue_on_phase(fault: str) -> Callable[[str, Literal["before", "after"]], None] | None:

@@ -94,6 +94,12 @@ class HttpClient:
             return resp
         raise HttpError(f"{method} {path}: connection failed")
 
+    def release(self) -> None:
+        """Drops the kept-alive connections now; later requests open new ones (a standby holds none)."""
+        for c in self._idle:
+            c.close()
+        self._idle.clear()
+
     def close(self) -> None:
         """Drops every kept-alive connection."""
         self._closed = True

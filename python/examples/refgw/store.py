@@ -59,6 +59,7 @@ class TranscriptStore:
         self._saw_header = False
         self._opened = False
         self._skipping = False
+        self._released = False
         try:
             self.reload()
             if not self._saw_header and self._pos > 0:
@@ -141,6 +142,7 @@ class TranscriptStore:
 
     def next_offset(self, platform: str) -> int | None:
         """Highest recorded numeric (Telegram) id of `platform` plus one, or None when none is recorded."""
+        self._use()
         m = self._max.get(platform)
         return None if m is None else m + 1
 
@@ -148,13 +150,25 @@ class TranscriptStore:
         """Complete lines that could not be parsed and were skipped."""
         return self._corrupt
 
+    def release(self) -> None:
+        """Closes the log and drops its index (a standby keeps neither); the next use opens it again, reading it whole."""
+        self.close()
+        self._answered, self._max, self._sessions = {}, {}, {}
+        self._pos, self._corrupt, self._saw_header, self._skipping = 0, 0, False, False
+        self._released = True
+
     def close(self) -> None:
         """Closes the log."""
         if self._fd is not None:
             os.close(self._fd)
         self._fd = None
+        self._released = False
 
     def _use(self) -> int:
+        if self._fd is None and self._released:
+            self._released = False
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            self.reload()
         if self._fd is None:
             raise StoreError(f"transcript store {self.path} is closed")
         return self._fd

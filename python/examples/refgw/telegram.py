@@ -127,6 +127,10 @@ class TelegramAdapter:
         """Where polling stands: every update below the offset is answered and recorded."""
         return None if self._offset is None else {"kind": "telegram", "offset": self._offset}
 
+    def release(self) -> None:
+        """Paused for good (a standby): drops the platform connections; start() opens them again."""
+        self._api.release()
+
     def close(self) -> None:
         """Stops at once (no drain) and drops the platform connections."""
         r = self._run
