@@ -1,10 +1,10 @@
 // The "hostile host" section of docs/reliability.md: the rows test/faults/hostile-host.test.ts
 // measured, the table made from them, and the check that the committed section still says what the
 // last run measured. The section sits between two markers, after the fault matrix.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { resultsFile } from './results-file.ts';
 import { BASE64_RUN_MIN, HEX_RUN_MIN, RULES } from '../../src/text/redact.ts';
 import { BLOCK_MAX_LINE, BLOCK_MAX_LINES } from '../../src/text/host-text.ts';
 import { MIN_SECRET_LENGTH } from '../../src/text/scrub.ts';
@@ -46,28 +46,13 @@ export function hostileResultsPath(env: NodeJS.ProcessEnv = process.env): string
   return env.HERMES_HOSTILE_OUT || join(root, '.tmp', 'hostile.jsonl');
 }
 
+const rows = resultsFile(HostileRow, 'hostile-host row');
 /** Empties the results file. */
-export function resetHostileResults(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, '');
-}
-
+export const resetHostileResults = rows.reset;
 /** Appends one row. */
-export function appendHostileResult(path: string, row: HostileRow): void {
-  appendFileSync(path, JSON.stringify(HostileRow.parse(row)) + '\n');
-}
-
+export const appendHostileResult = rows.append;
 /** Every row of a results file; throws naming the line that is not a row. */
-export function readHostileResults(path: string): HostileRow[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const r = HostileRow.safeParse(JSON.parse(l));
-      if (!r.success) throw new Error(`${path} line ${i + 1}: not a hostile-host row: ${r.error.issues[0]?.message ?? 'invalid'}`);
-      return r.data;
-    });
-}
+export const readHostileResults = rows.read;
 
 const cell = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
 /** A measured text in a table cell: code, with backticks that cannot close it. */

@@ -1,9 +1,10 @@
 // The fault matrix's results file and docs/reliability.md: the rows a run measured, the table made
 // from them, and the check that the committed table still says what the last run measured.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { RATE } from './matrix-common.ts';
+import { resultsFile } from './results-file.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -57,28 +58,13 @@ export function resultsPath(env: NodeJS.ProcessEnv = process.env, table: Table =
   return table === 'both' ? base : base.replace(/(\.jsonl)?$/, `-${table}$1`);
 }
 
+const rows = resultsFile(MatrixRow, 'matrix row');
 /** Empties the results file (a new run starts). */
-export function resetResults(path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, '');
-}
-
+export const resetResults = rows.reset;
 /** Appends one row (one JSON line) to the results file. */
-export function appendResult(path: string, row: MatrixRow): void {
-  appendFileSync(path, JSON.stringify(MatrixRow.parse(row)) + '\n');
-}
-
+export const appendResult = rows.append;
 /** Reads every row of a results file; throws naming the line that is not a row. */
-export function readResults(path: string): MatrixRow[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      const r = MatrixRow.safeParse(JSON.parse(l));
-      if (!r.success) throw new Error(`${path} line ${i + 1}: not a matrix row: ${r.error.issues[0]?.message ?? 'invalid'}`);
-      return r.data;
-    });
-}
+export const readResults = rows.read;
 
 /** Masks what changes from run to run in a reason (pids, temp paths, handoff ids). */
 export function maskReason(reason: string): string {
@@ -134,7 +120,7 @@ export function renderDoc(rows: MatrixRow[], meta: { node: string; when: string 
     '',
     'Every row is one cell of `test/faults/matrix.test.ts` (the first table) or `test/faults/matrix-discord.test.ts` (the',
     'second), run against real processes: the reference gateway with both of its adapters (Telegram on grammY, Discord on',
-    '`@discordjs/ws`; blue, and a green started by the action), the fake platform serving Telegram and Discord at ~100',
+    '`@discordjs/ws`; blue, and a green started by the action), the fake platform serving Telegram and Discord at ' + String(RATE),
     'messages a second each, and a real OpenSSH `sshd` on loopback that the engine (or `dist/index.js`, as a runner starts',
     'it) reaches the host through. Each cell asserts the verdict and its reason, that exactly one gateway process is alive',
     'and listening afterwards (one Telegram poller, one live Discord session), that neither platform lost anything, answered',
