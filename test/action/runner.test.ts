@@ -8,6 +8,7 @@ import { realOs } from '../../src/peer/os.ts';
 import { requireSshd, startSshd } from '../support/sshd.ts';
 import { node24Path, runActionAsRunner } from '../support/action-runner.ts';
 import { sshWorld, type SshWorld } from '../support/ssh-world.ts';
+import { localState } from '../faults/serving.ts';
 
 function inputs(w: SshWorld, extra: Record<string, string> = {}, fault = 'none'): Record<string, string> {
   return {
@@ -84,7 +85,11 @@ for (const runtime of ['node20', 'node24'] as const) {
     assert.equal(stats.lost, 0);
     assert.equal(stats.duplicated, 0);
     assert.equal(stats.conflicts, 0);
-    assert.ok(!realOs.isAlive(w.blue.pid!) || w.blue.exitCode !== null, 'blue exited after COMPLETE');
+    // The default window (observe-seconds 86400): blue stands by, alive but serving nothing, as the socket says.
+    const st = await localState(w);
+    assert.equal(st?.server_pid, serving, 'green owns the socket');
+    assert.equal(st?.standby?.pid, w.blue.pid, `blue stands by: ${JSON.stringify(st?.standby)}`);
+    assert.ok(realOs.isAlive(w.blue.pid!), 'the standby is alive');
     // Exactly one SSH connection for the whole run.
     const accepted = (await w.sshd.log()).split('\n').filter((l) => l.includes('Accepted publickey'));
     assert.equal(accepted.length, 1, 'one SSH connection per run');

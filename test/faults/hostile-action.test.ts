@@ -101,6 +101,7 @@ const ROWS: Record<string, Row> = {
   'claim-timeout-seconds': { value: '0' },
   'rollback-grace-seconds': { value: '-' },
   'timeout-seconds': { value: '0' },
+  'observe-seconds': { value: '-1' },
   'handoff-id': { value: '../etc' },
   'target-name': { value: 'prod/eu' },
   'status-context': { value: 'a\u0007b' },
