@@ -57,7 +57,8 @@ export async function engineWorld(t: TestContext, via: Via, o: EngineWorldOption
     bakeMs: 1_000,
     timeoutMs: 60_000,
     thresholds: { max_heartbeat_age_ms: 1_000 },
-    deadlines: { rollback_grace_ms: 1_000, ack_ms: 20_000 },
+    // The grace bounds blue's drain (core/budget.ts drainFor): 3 s, so a loaded runner's drain of both platforms fits.
+    deadlines: { rollback_grace_ms: 3_000, ack_ms: 20_000 },
     ...o.base,
     ...over,
   });
