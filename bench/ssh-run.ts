@@ -49,6 +49,8 @@ export function promoteInputs(s: Sshd, home: string, greenCommand: string, relea
     'bake-seconds': '1',
     'timeout-seconds': '300',
     'target-name': 'bench',
+    // The bench measures the handover and the SSH connections; no window after it, so the old blue exits.
+    'observe-seconds': '0',
   };
 }
 

@@ -28,6 +28,8 @@ interface Cell {
   reason: RegExp;
   bound: { ms: number; why: string };
   platform?: Partial<FakePlatformOptions>;
+  /** The gateways' handover order, when the cell needs one other than the default (make-before-break). */
+  order?: 'break-before-make';
   /** Green's --fault. */
   greenFault?: string;
   /** Discord messages sent while no session was live are lost, by Discord's design (the row says so). */
@@ -74,11 +76,13 @@ const CELLS: Cell[] = [
   },
   {
     fault: 'Discord session expires before green resumes',
-    phase: `active: the session is resumable for 300 ms; green resumes ${LATE_RESUME_MS} ms after HANDOFF_ACTIVE (late-resume)`,
+    phase: `active (break-before-make): the session is resumable for 300 ms; green resumes ${LATE_RESUME_MS} ms after HANDOFF_ACTIVE (late-resume)`,
     reason: new RegExp(`${PASSED}${RE_IDENTIFIED}`),
     bound: { ms: LATE_RESUME_MS + LIBRARY_WAIT_MS + 2 * SLACK_MS, why: `late-resume ${LATE_RESUME_MS} ms + the library's ${LIBRARY_WAIT_MS} ms before it identifies + ${2 * SLACK_MS} ms on a loaded runner` },
     platform: { discord: { resumeWindowMs: 300 } },
     greenFault: 'late-resume',
+    // A closed session, which only break-before-make leaves (make-before-break keeps blue's open until green's RESUME).
+    order: 'break-before-make',
     discordLossExpected: true,
     checks: (d) => {
       assert.equal(d.invalid_sessions, 1, `the RESUME of the expired session got INVALID_SESSION: ${JSON.stringify(d)}`);
@@ -88,10 +92,12 @@ const CELLS: Cell[] = [
   },
   {
     fault: 'Discord INVALID_SESSION on resume',
-    phase: "active: the platform invalidates the session when green's RESUME lands",
+    phase: "active (break-before-make): the platform invalidates the session when green's RESUME lands",
     reason: new RegExp(`${PASSED}${RE_IDENTIFIED}`),
     bound: { ms: LIBRARY_WAIT_MS + 2 * SLACK_MS, why: `the library's ${LIBRARY_WAIT_MS} ms before it identifies + ${2 * SLACK_MS} ms on a loaded runner` },
     before: (w) => w.platform.discordFault('invalidate-next-resume'),
+    // A closed session, which only break-before-make leaves (make-before-break keeps blue's open until green's RESUME).
+    order: 'break-before-make',
     discordLossExpected: true,
     checks: (d) => {
       assert.equal(d.invalid_sessions, 1, `green's RESUME got INVALID_SESSION: ${JSON.stringify(d)}`);
@@ -107,7 +113,7 @@ const measured: MatrixRow[] = [];
 
 for (const c of CELLS) {
   test(`${c.fault} (${c.phase}): promoted, green serves`, { timeout: 120_000 }, async (t: TestContext) => {
-    const w = await sshWorld(t, { rate: RATE, platform: c.platform });
+    const w = await sshWorld(t, { rate: RATE, platform: c.platform, ...(c.order ? { gatewayArgs: ['--handover', c.order] } : {}) });
     if (!w) return;
     const logs: string[] = [];
     const row: MatrixRow = { ...emptyRow(c, 'discord'), ...(c.discordLossExpected ? { discord_loss_expected: true } : {}) };

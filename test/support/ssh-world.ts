@@ -22,6 +22,8 @@ export interface SshWorldOptions {
   blueEnv?: Record<string, string>;
   /** More options for the fake platform (it serves Telegram and Discord). */
   platform?: Partial<FakePlatformOptions>;
+  /** More flags for every gateway of the world, blue and green (e.g. --handover). */
+  gatewayArgs?: string[];
 }
 
 export interface SshWorld {
@@ -61,7 +63,7 @@ export async function sshWorld(t: TestContext, opts: SshWorldOptions = {}): Prom
   const platform = await startFakePlatform({ port: 0, kinds: ['telegram', 'discord'], rate: opts.rate ?? 50, graceMs: 300, ...opts.platform });
   // Both adapters: Telegram at the platform's root, Discord's REST under /api (at the fake's rate, not Discord's 50/s).
   const platforms = ['--platform', `telegram=${platform.url}`, '--platform', `discord=${platform.url}/api`, '--rest-rps', '1000'];
-  const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, ...platforms, '--init-ms', '50', '--poll-timeout', '5', ...extra];
+  const gw = (extra: string[]) => [process.execPath, join(dist, 'cli.js'), 'example-gateway', '--home', home, ...platforms, '--init-ms', '50', '--poll-timeout', '5', ...(opts.gatewayArgs ?? []), ...extra];
   const fd = openSync(join(dir, 'blue.log'), 'a');
   const blue = spawn(gw([])[0]!, gw([]).slice(1), { env: { ...process.env, HERMES_RELEASE: 'r1', HERMES_RUNTIME: 'legacy', HERMES_HANDOFF_ID: '', ...opts.blueEnv }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
