@@ -90,6 +90,9 @@ export async function buildDist(outdir) {
     external: ['cpu-features', '*/build/Release/sshcrypto.node'],
     plugins: [leaveOut],
     legalComments: 'none',
+    // Module paths as seen, not through symlinks: a checkout whose node_modules is a symlink (a git
+    // worktree) builds byte for byte what a fresh clone builds, so check-dist agrees on both.
+    preserveSymlinks: true,
     logLevel: 'warning',
     // Minified: what a runner loads stays well under 1 MB (about 0.7 MB) and parses faster. Names are
     // not kept: esbuild's keepNames wraps every function in a call, which costs more start-up than it saves.
