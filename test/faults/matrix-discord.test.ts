@@ -28,7 +28,7 @@ interface Cell {
   reason: RegExp;
   bound: { ms: number; why: string };
   platform?: Partial<FakePlatformOptions>;
-  /** The gateways' handover order, when the cell needs one other than the default (make-before-break). */
+  /** The gateways' handover order, when the cell depends on it (whatever the reference gateway's default is). */
   order?: 'break-before-make';
   /** Green's --fault. */
   greenFault?: string;
