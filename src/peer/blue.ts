@@ -169,7 +169,7 @@ export async function startBlue(opts: BlueOptions): Promise<BlueHandle> {
             // gone now, is judged first (the drain then ends as failed, whatever raced). A drain that
             // held its poll open ends within microtasks; one turn of the event loop lets a close that
             // already reached this process be read before the cursors go out.
-            await new Promise<void>((r) => setImmediate(r));
+            await new Promise<void>((turned) => setImmediate(turned));
             await closeJudged;
             const pid = state.handoff?.green_pid ?? null;
             dispatch({ type: 'tick', now: os.now(), green_alive: pid === null || os.isAlive(pid) }, null);
