@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { resultsFile } from './results-file.ts';
+import { rowDiff, splitRow } from './doc-table.ts';
 import { BASE64_RUN_MIN, HEX_RUN_MIN, RULES } from '../../src/text/redact.ts';
 import { BLOCK_MAX_LINE, BLOCK_MAX_LINES } from '../../src/text/host-text.ts';
 import { MIN_SECRET_LENGTH } from '../../src/text/scrub.ts';
@@ -166,24 +167,6 @@ export function hostileSectionOf(doc: string): string {
   return a < 0 || b < a ? '' : `${doc.slice(a, b + SECTION_END.length)}\n`;
 }
 
-/** Splits a markdown table line into cells, keeping escaped pipes inside a cell. */
-function splitRow(line: string): string[] {
-  const inner = line.trim().replace(/^\|/, '').replace(/\|$/, '');
-  const cells: string[] = [];
-  let cur = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!;
-    if (c === '\\' && inner[i + 1] === '|') {
-      cur += '\\|';
-      i++;
-    } else if (c === '|') {
-      cells.push(cur.trim());
-      cur = '';
-    } else cur += c;
-  }
-  cells.push(cur.trim());
-  return cells;
-}
 
 /** The differences between the doc's hostile table and the measured rows (deterministic columns), one line each; empty when they agree. */
 export function hostileStaleness(doc: string, rows: HostileRow[]): string[] {
@@ -193,13 +176,5 @@ export function hostileStaleness(doc: string, rows: HostileRow[]): string[] {
     .slice(2)
     .map((l) => splitRow(l).slice(0, DETERMINISTIC));
   const want = rows.map((r) => hostileCells(r).slice(0, DETERMINISTIC));
-  const out: string[] = [];
-  for (let i = 0; i < Math.max(have.length, want.length); i++) {
-    const h = have[i];
-    const w = want[i];
-    if (!h) out.push(`missing row ${i + 1}: | ${w!.join(' | ')} |`);
-    else if (!w) out.push(`extra row ${i + 1}: | ${h.join(' | ')} |`);
-    else if (h.join('\u0000') !== w.join('\u0000')) out.push(`row ${i + 1}: the doc says | ${h.join(' | ')} |, measured | ${w.join(' | ')} |`);
-  }
-  return out;
+  return rowDiff(have, want);
 }

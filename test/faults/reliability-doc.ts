@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { RATE } from './matrix-common.ts';
 import { resultsFile } from './results-file.ts';
+import { rowDiff, splitRow } from './doc-table.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -187,32 +188,6 @@ export function docRows(doc: string, t: Table = 'both'): string[][] {
 export function staleness(doc: string, rows: MatrixRow[], t: Table = 'both'): string[] {
   const have = docRows(doc, t);
   const want = rows.filter((r) => tableOf(r) === t).map((r) => rowCells(r).slice(0, DETERMINISTIC));
-  const out: string[] = [];
-  for (let i = 0; i < Math.max(have.length, want.length); i++) {
-    const h = have[i];
-    const w = want[i];
-    if (!h) out.push(`missing row ${i + 1}: | ${w!.join(' | ')} |`);
-    else if (!w) out.push(`extra row ${i + 1}: | ${h.join(' | ')} |`);
-    else if (h.join('\u0000') !== w.join('\u0000')) out.push(`row ${i + 1}: the doc says | ${h.join(' | ')} |, measured | ${w.join(' | ')} |`);
-  }
-  return out;
+  return rowDiff(have, want);
 }
 
-/** Splits a markdown table line into cells, keeping escaped pipes inside a cell. */
-function splitRow(line: string): string[] {
-  const inner = line.trim().replace(/^\|/, '').replace(/\|$/, '');
-  const cells: string[] = [];
-  let cur = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i]!;
-    if (c === '\\' && inner[i + 1] === '|') {
-      cur += '\\|';
-      i++;
-    } else if (c === '|') {
-      cells.push(cur.trim());
-      cur = '';
-    } else cur += c;
-  }
-  cells.push(cur.trim());
-  return cells;
-}
