@@ -118,10 +118,11 @@ export const BLUE_CASES: Case<BlueDrive>[] = [
     async run(x, scope) {
       const wires = await Promise.all(Array.from({ length: 70 }, () => Wire.open(x.socket, 5_000)));
       scope.defer(() => wires.forEach((w) => w.close()));
-      await new Promise((r) => setTimeout(r, 500));
+      // The refused ones hear at once; the accepted ones hear nothing (their hello_ms is 5 s): wait for all
+      // side by side, up to 2 s, so a loaded blue's answers are not missed.
+      const heard = await Promise.all(wires.map((w) => w.next('', 2_000).catch(() => null)));
       let refusedN = 0;
-      for (const w of wires) {
-        const d = await w.next('', 1).catch(() => null);
+      for (const d of heard) {
         if (d === null) continue;
         if (!d.ok || d.frame.type !== 'ERROR' || d.frame.code !== 'too_many' || d.frame.message !== 'more than 64 connections' || !d.frame.fatal) {
           throw new Mismatch('ERROR too_many "more than 64 connections" (fatal) or nothing', show(d.ok ? d.frame : d));
