@@ -153,6 +153,11 @@ const FILES: Record<string, { about: string; scenarios: Scenario[] }> = {
         events: [...toBake(), ...beats({ handled: 1, latency_p50_ms: 30, latency_p99_ms: 30 }), E.recorded(5_530), E.complete(5_540), E.checked(5_545, GREEN)],
       },
       {
+        name: 'a breach run open as the bake ends: blue judges on, and a clean sample closes it and promotes',
+        why: 'section 11, rule 7: the deadline passes while green fails; the next sample that breaches nothing promotes',
+        events: [...toBake(), E.health(3_530, 1), E.health(4_530, 2, { errors: 10 }), E.health(5_530, 3, { errors: 10 }), E.health(6_530, 4), E.recorded(6_530), E.complete(6_540), E.checked(6_545, GREEN)],
+      },
+      {
         name: 'a verdict file that cannot be written',
         why: 'section 16: the handoff decides as it would have; the record carries record_error, in EVENT verdict too',
         events: [...toBake(), ...beats(), E.recorded(5_530, 'could not write the verdict file: ENOSPC: no space left on device'), E.complete(5_540), E.checked(5_545, GREEN)],
@@ -288,6 +293,25 @@ const FILES: Record<string, { about: string; scenarios: Scenario[] }> = {
         name: 'error rate: the third breaching sample rolls back; green stops and hands its cursors back',
         why: 'sections 11 and 13',
         events: [...toBake(), ...beats({ errors: 10 }), E.health(5_540, 4, { errors: 10 }, tg(103)), E.stopped(5_560, tg(104)), E.recorded(5_560)],
+      },
+      {
+        name: 'a breach run open as the bake ends: blue judges on, and the run completes a sample later',
+        why: 'section 11, rule 7: a bake does not pass a green that is failing as it ends',
+        events: [...toBake(), E.health(3_530, 1), E.health(4_530, 2, { errors: 10 }), E.health(5_530, 3, { errors: 10 }), E.health(6_530, 4, { errors: 10 }), E.stopped(6_560, tg(120)), E.recorded(6_560)],
+      },
+      {
+        name: 'a breach run open as the bake ends, then only idle heartbeats: the third late one rolls back',
+        why: 'section 11, rule 7: idle samples neither close nor complete the run, so the extension is bounded by consecutive heartbeats',
+        events: [
+          ...toBake(),
+          E.health(3_530, 1),
+          E.health(4_530, 2, { errors: 10 }),
+          E.health(5_530, 3, { errors: 10 }),
+          E.health(6_530, 4, { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 }),
+          E.health(7_530, 5, { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 }),
+          E.stopped(7_560, tg(125)),
+          E.recorded(7_560),
+        ],
       },
       {
         name: 'latency without a baseline',

@@ -6,7 +6,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from .fmt import duration, fixed, percent
 from .frames import HealthSample
@@ -125,6 +125,40 @@ def judge_sample(sample: HealthSample, baseline: Baseline, t: Thresholds, prev: 
             f"p99 reply latency {duration(p99, limit)} > {duration(limit)} ({_yardstick(baseline, t)}) in {samples}",
         )
     return Judgement(breaches, None)
+
+
+@dataclass(frozen=True)
+class BakeEnd:
+    """What a HEALTH at or after the bake's deadline decides: "promote", "judge-on", or "roll-back" with `reason`."""
+
+    kind: Literal["promote", "judge-on", "roll-back"]
+    reason: str | None = None
+
+
+def bake_end(samples: Sequence[HealthSample], breaches: Breaches, late: int, baseline: Baseline, t: Thresholds) -> BakeEnd:
+    """Ends the bake on a late HEALTH (`late` counts them, this one included): promote with no breach run open, else judge on until the `consecutive`-th, which rolls back."""
+    if breaches.error == 0 and breaches.latency == 0:
+        return BakeEnd("promote")
+    if late < t["consecutive"]:
+        return BakeEnd("judge-on")
+    idle = 0
+    while idle < len(samples) and samples[-1 - idle]["handled"] == 0 and samples[-1 - idle]["errors"] == 0:
+        idle += 1
+    last = samples[-1 - idle] if idle < len(samples) else None
+    if breaches.error > 0:
+        mx = t["max_error_rate"]
+        rate = _error_rate(last["handled"], last["errors"]) if last is not None else 1.0
+        what = f"error rate {percent(rate, mx)} > {percent(mx)}"
+        k = breaches.error
+    else:
+        limit = latency_limit(baseline, t)
+        p99 = last["latency_p99_ms"] if last is not None else 0.0
+        what = f"p99 reply latency {duration(p99, limit)} > {duration(limit)}"
+        k = breaches.latency
+    return BakeEnd(
+        "roll-back",
+        f"{what} in the last {_plural(k, 'sample')} with traffic as the bake ended, then {_plural(idle, 'idle heartbeat')}: green never showed it recovered",
+    )
 
 
 def _plural(k: int, one: str) -> str:

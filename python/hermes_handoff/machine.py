@@ -39,7 +39,7 @@ from .frames import (
     VerdictRecord,
 )
 from .framing import MAX_LINE_BYTES
-from .health import NO_BASELINE, Baseline, Breaches, judge_sample, promotion_reason
+from .health import NO_BASELINE, Baseline, Breaches, bake_end, judge_sample, promotion_reason
 from .limits import (
     DEADLINE_FIELDS,
     PROBE_MS,
@@ -100,6 +100,8 @@ class Handoff:
     bake_started_at: int | None = None
     last_heartbeat_at: int | None = None
     breaches: Breaches = Breaches()
+    #: HEALTH samples judged at or after the bake's deadline while a breach run stayed open.
+    late: int = 0
     health: tuple[HealthSample, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     rollback_reason: str | None = None
@@ -908,8 +910,14 @@ def _health(x: _Stepper, ev: HealthEv) -> None:
     if j.reason is not None:
         x.begin_rollback(j.reason)
     elif x.s.deadline is not None and ev.now >= x.s.deadline:
-        # The bake is over and this heartbeat proves green alive now: promote.
-        x.decide("promoted", promotion_reason(h.bake_ms, h.health, h.thresholds, h.notes))
+        # The bake is over and this heartbeat proves green alive now: promote, unless it is failing as the bake ends.
+        x.set_h(late=h.late + 1)
+        h = x.h
+        end = bake_end(h.health, h.breaches, h.late, x.s.baseline, h.thresholds)
+        if end.kind == "promote":
+            x.decide("promoted", promotion_reason(h.bake_ms, h.health, h.thresholds, h.notes))
+        elif end.reason is not None:
+            x.begin_rollback(end.reason)
 
 
 def _green_rollback(x: _Stepper, ev: GreenRollback) -> None:

@@ -56,6 +56,9 @@ export function baselineOf(replies: readonly Reply[], now: number): Baseline {
   return { latency_p99_ms: percentile(over.map((r) => r.latency_ms), 99), replies: over.length };
 }
 
+/** A sample with nothing handled and no errors: it neither breaches nor resets a count. */
+const isIdle = (s: Pick<HealthSample, 'handled' | 'errors'>) => s.handled === 0 && s.errors === 0;
+
 /** A sample's error rate, 0..1. A peer that counts errors apart from what it handled can report more errors than messages. */
 const errorRate = (s: Pick<HealthSample, 'handled' | 'errors'>) => (s.errors === 0 ? 0 : s.errors / Math.max(s.handled, s.errors));
 
@@ -70,7 +73,7 @@ export function latencyLimit(baseline: Baseline, t: Thresholds): number {
  * errors with nothing handled are a 100% error rate.
  */
 export function judgeSample(sample: HealthSample, baseline: Baseline, t: Thresholds, prev: Breaches): Judgement {
-  if (sample.handled === 0 && sample.errors === 0) return { breaches: prev, reason: null };
+  if (isIdle(sample)) return { breaches: prev, reason: null };
   const rate = errorRate(sample);
   const limit = latencyLimit(baseline, t);
   const breaches: Breaches = {
@@ -94,6 +97,33 @@ export function judgeSample(sample: HealthSample, baseline: Baseline, t: Thresho
     };
   }
   return { breaches, reason: null };
+}
+
+/** What a HEALTH at or after the bake's deadline decides, once `judgeSample` completed no breach run. */
+export type BakeEnd = { kind: 'promote' } | { kind: 'judge-on' } | { kind: 'roll-back'; reason: string };
+
+/**
+ * Ends the bake on a HEALTH at or after its deadline (`late`: how many such samples so far, this one
+ * included); pure. No breach run open: promote. A run open: judge on, since the bake must not pass a
+ * green that is failing as it ends; the run completes or a clean sample closes it within
+ * `consecutive` samples unless idle ones follow it, so the `consecutive`-th late sample with the run
+ * still open rolls back.
+ */
+export function bakeEnd(samples: readonly HealthSample[], breaches: Breaches, late: number, baseline: Baseline, t: Thresholds): BakeEnd {
+  if (breaches.error === 0 && breaches.latency === 0) return { kind: 'promote' };
+  if (late < t.consecutive) return { kind: 'judge-on' };
+  let idle = 0;
+  while (idle < samples.length && isIdle(samples[samples.length - 1 - idle]!)) idle += 1;
+  const last = samples[samples.length - 1 - idle];
+  const what =
+    breaches.error > 0
+      ? `error rate ${formatPercent(last ? errorRate(last) : 1, t.max_error_rate)} > ${formatPercent(t.max_error_rate)}`
+      : `p99 reply latency ${formatDuration(last?.latency_p99_ms ?? 0, latencyLimit(baseline, t))} > ${formatDuration(latencyLimit(baseline, t))}`;
+  const k = breaches.error > 0 ? breaches.error : breaches.latency;
+  return {
+    kind: 'roll-back',
+    reason: `${what} in the last ${plural(k, 'sample')} with traffic as the bake ended, then ${plural(idle, 'idle heartbeat')}: green never showed it recovered`,
+  };
 }
 
 /** A one-line account of green's health over the bake. */

@@ -18,7 +18,7 @@ import {
   type HandoffComplete,
   type StandbyStatus,
 } from './frames.ts';
-import { judgeSample, NO_BASELINE, promotionReason, type Baseline, type Breaches } from './health.ts';
+import { bakeEnd, judgeSample, NO_BASELINE, promotionReason, type Baseline, type Breaches } from './health.ts';
 import { formatDuration } from './format.ts';
 import { MAX_LINE_BYTES } from './framing.ts';
 import { clip as clipTo } from './clip.ts';
@@ -57,6 +57,8 @@ export interface HandoffCtx {
   bake_started_at: number | null;
   last_heartbeat_at: number | null;
   breaches: Breaches;
+  /** HEALTH samples judged at or after the bake's deadline while a breach run stayed open. */
+  late: number;
   health: HealthSample[];
   timeline: TimelineEntry[];
   rollback_reason: string | null;
@@ -361,6 +363,7 @@ export function step(state: BlueState, ev: BlueEvent): Step {
         bake_started_at: null,
         last_heartbeat_at: null,
         breaches: { error: 0, latency: 0 },
+        late: 0,
         health: [],
         timeline: [],
         rollback_reason: null,
@@ -461,8 +464,13 @@ export function step(state: BlueState, ev: BlueEvent): Step {
       const j = judgeSample(ev.frame.sample, s.baseline, h.thresholds, h.breaches);
       h.breaches = j.breaches;
       if (j.reason) beginRollback(j.reason);
-      // The bake is over and this heartbeat proves green alive now: promote.
-      else if (s.deadline !== null && ev.now >= s.deadline) decide('promoted', promotionReason(h.bake_ms, h.health, h.thresholds, h.notes));
+      else if (s.deadline !== null && ev.now >= s.deadline) {
+        // The bake is over and this heartbeat proves green alive now: promote, unless it is failing as the bake ends.
+        h.late += 1;
+        const end = bakeEnd(h.health, h.breaches, h.late, s.baseline, h.thresholds);
+        if (end.kind === 'promote') decide('promoted', promotionReason(h.bake_ms, h.health, h.thresholds, h.notes));
+        else if (end.kind === 'roll-back') beginRollback(end.reason);
+      }
       return { state: s, effects: fx };
     }
 

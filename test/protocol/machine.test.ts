@@ -431,6 +431,45 @@ test('bake end: a last sample that completes a breach run rolls back; no HEALTH 
   assert.equal(hung.state.handoff?.rollback_reason, 'no HEALTH from green for 2.501 s (limit 2.5 s)');
 });
 
+test('bake end: a green failing as the bake ends is never promoted; the verdict comes within `consecutive` late samples', () => {
+  const n = TH.consecutive;
+  const SAMPLE = { ok: { handled: 10, errors: 0 }, err: { handled: 10, errors: 5 }, idle: { handled: 0, errors: 0, latency_p50_ms: 0, latency_p99_ms: 0 } } as const;
+  const kind = fc.constantFrom<keyof typeof SAMPLE>('ok', 'err', 'idle');
+  fc.assert(
+    fc.property(fc.array(kind, { maxLength: 8 }), fc.array(kind, { minLength: n, maxLength: n }), (during, late) => {
+      // The model of section 11, rules 4, 5 and 7 for the error kind alone.
+      let run = 0;
+      let lateSeen = 0;
+      let expected: 'rolling-back' | 'complete' | 'baking' = 'baking';
+      const all = [...during.map((k) => ({ k, late: false })), ...late.map((k) => ({ k, late: true }))];
+      for (const { k, late: after } of all) {
+        if (k === 'ok') run = 0;
+        if (k === 'err') run += 1;
+        if (run >= n) expected = 'rolling-back';
+        else if (after) {
+          lateSeen += 1;
+          if (run === 0) expected = 'complete';
+          else if (lateSeen >= n) expected = 'rolling-back';
+        }
+        if (expected !== 'baking') break;
+      }
+      const { s } = reach('baking');
+      const step = BAKE / (during.length + 1);
+      const events = [
+        ...during.map((k, i) => E.health(AT.confirm + Math.round(step * (i + 1)), SAMPLE[k])),
+        ...late.map((k, i) => E.health(BAKE_END + i * 1_000, SAMPLE[k])),
+      ];
+      let st = s;
+      for (const ev of events) {
+        if (st.phase !== 'baking') break;
+        st = go(st, ev).state;
+      }
+      assert.equal(st.phase, expected, `${during.join(' ')} | ${late.join(' ')}`);
+      assert.notEqual(st.phase, 'baking', 'decided within consecutive late samples');
+    }),
+  );
+});
+
 test('after COMPLETE nothing but refusals: no frame to green, no resume, no second verdict', () => {
   const { s, now } = reach('complete');
   const evs = [
