@@ -25,7 +25,7 @@ export interface ExecOptions {
 export interface Host {
   /** `local` or `ssh`: for logs only. */
   readonly kind: 'local' | 'ssh';
-  /** Runs argv on the host and resolves with its result (a non-zero exit is a result, not an error). */
+  /** Runs argv on the host and resolves with its result (a non-zero exit is a result, not an error); a drop before it started retries it, once it may have started rejects. */
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
   /** Opens a byte stream to the Unix socket at `path` on the host; rejects when nothing listens there. */
   openSocket(path: string, timeoutMs: number): Promise<Duplex>;

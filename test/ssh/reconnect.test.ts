@@ -89,6 +89,25 @@ test('sshd restarted with the same key on the same port: reconnects with backoff
   assert.ok(log.warns.filter((w) => /reconnecting/.test(w)).length >= 2, JSON.stringify(log.warns));
 });
 
+test('commands sent as the connection drops, before it is noticed, run once it is back: a channel that never opened ran nothing', async (t) => {
+  if (!requireSshd(t)) return;
+  const s = await sshdFor(t);
+  const host = await connectSsh(optionsFor(s, { reconnect: { attempts: 8, baseDelayMs: 50, maxDelayMs: 200 } }), captureLog());
+  t.after(() => host.close());
+  const sessions = s.sessionPids();
+  assert.ok(sessions.length > 0, 'no sshd session process found');
+  for (const pid of sessions) killQuietly(pid);
+  // Sent while the connection goes away: each lands on the dying connection or waits for the next one.
+  const delays = [0, 1, 2, 5, 10, 20, 40];
+  const sent = delays.map((ms) => new Promise((r) => setTimeout(r, ms)).then(() => host.exec(['echo', `after ${ms} ms`], { timeoutMs: 15_000 })));
+  const out = await within(Promise.all(sent), 20_000, 'every command across the drop');
+  assert.deepEqual(
+    out.map((r) => r.stdout),
+    delays.map((ms) => `after ${ms} ms\n`),
+  );
+  assert.equal(host.connectionsOpened, 2);
+});
+
 test('reconnecting re-verifies the host key: a different key after the drop is refused at once', async (t) => {
   if (!requireSshd(t)) return;
   const s = await sshdFor(t);

@@ -7,7 +7,7 @@ import { backoffDelay } from './backoff.ts';
 import { ChannelSocket } from './channel-socket.ts';
 import { checkPrivateKey, dial, errorContext, whoOf, type Dialed, type Endpoint, type SshLog } from './dial.ts';
 import { isPermanent, wrapSshError } from './errors.ts';
-import { execOnClient } from './exec.ts';
+import { execOnClient, NotStartedError } from './exec.ts';
 import { hostKeyPolicy } from './host-key-policy.ts';
 import { SshOptions, type SshOptionsInput } from './options.ts';
 import { agentRelayArgv, openRelay } from './relay.ts';
@@ -117,13 +117,18 @@ class SshHostImpl implements SshHost {
   async exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     if (argv.length === 0) throw new Error('exec: argv is empty; expected at least the command name');
     const started = Date.now();
-    const live = await this.connectionWithin(opts.timeoutMs, `to run ${argv[0]}`);
-    const release = await live.slots.acquire();
-    try {
-      const timeoutMs = Math.max(1, opts.timeoutMs - (Date.now() - started));
-      return await execOnClient(live.dialed.target.client, argv, { ...opts, timeoutMs }, { who: this.who, isAlive: () => live.alive, requestedTimeoutMs: opts.timeoutMs });
-    } finally {
-      release();
+    const left = (): number => Math.max(1, opts.timeoutMs - (Date.now() - started));
+    for (;;) {
+      const live = await this.connectionWithin(left(), `to run ${argv[0]}`);
+      const release = await live.slots.acquire();
+      try {
+        return await execOnClient(live.dialed.target.client, argv, { ...opts, timeoutMs: left() }, { who: this.who, isAlive: () => live.alive, requestedTimeoutMs: opts.timeoutMs });
+      } catch (err) {
+        // A drop before the channel opened: the command never ran, so it runs on the next connection (within its timeout).
+        if (!(err instanceof NotStartedError) || live.alive || this.closed || Date.now() - started >= opts.timeoutMs) throw err;
+      } finally {
+        release();
+      }
     }
   }
 

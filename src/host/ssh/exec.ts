@@ -6,6 +6,11 @@ import { TailBuffer } from './tail-buffer.ts';
 /** Each of stdout and stderr keeps at most this many bytes (the tail). */
 export const OUTPUT_CAP_BYTES = 1024 * 1024;
 
+/** The connection dropped before the command's channel opened: the command never ran, so running it again is safe. */
+export class NotStartedError extends HostConnectionError {
+  override name = 'HostConnectionError';
+}
+
 export interface ExecContext {
   /** `user@host:port`, for messages. */
   who: string;
@@ -51,7 +56,7 @@ export function execOnClient(client: Client, argv: readonly string[], opts: Exec
         if (err) {
           finish(() => reject(ctx.isAlive()
             ? new Error(`cannot start ${name} on ${ctx.who}: the server refused a session channel (${err.message})`)
-            : new HostConnectionError(`SSH connection to ${ctx.who} lost before ${name} could start`)));
+            : new NotStartedError(`SSH connection to ${ctx.who} lost before ${name} could start`)));
           return;
         }
         channel = ch;
@@ -83,7 +88,7 @@ export function execOnClient(client: Client, argv: readonly string[], opts: Exec
         else ch.end();
       });
     } catch (err) {
-      finish(() => reject(new HostConnectionError(`SSH connection to ${ctx.who} is not open: ${(err as Error).message}`)));
+      finish(() => reject(new NotStartedError(`SSH connection to ${ctx.who} is not open: ${(err as Error).message}`)));
     }
   });
 }
