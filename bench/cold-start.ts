@@ -59,8 +59,8 @@ function timeUntil(argv: string[], env: NodeJS.ProcessEnv, cwd: string, until: (
   });
 }
 
-/** Runs `runs` interleaved pairs (`node -e 0`, the action up to its first connection), after one unmeasured pair. */
-export async function measureColdStart(index: string, key: string, fingerprint: string, runs: number, scratch: string): Promise<ColdStart> {
+/** Runs `runs` interleaved pairs (`node -e 0`, the action up to its first connection) on the `node` binary, after one unmeasured pair. */
+export async function measureColdStart(index: string, key: string, fingerprint: string, runs: number, scratch: string, node: string = process.execPath): Promise<ColdStart> {
   mkdirSync(scratch, { recursive: true });
   let onConn: ((s: Socket) => void) | null = null;
   const server: Server = createServer((sock) => {
@@ -82,9 +82,9 @@ export async function measureColdStart(index: string, key: string, fingerprint: 
   const result: ColdStart = { actionMs: [], nodeMs: [] };
   try {
     for (let i = 0; i <= runs; i++) {
-      const node = await timeUntil([process.execPath, '-e', '0'], env, scratch, (c) => new Promise((r) => c.once('exit', () => r())), 10_000);
+      const bare = await timeUntil([node, '-e', '0'], env, scratch, (c) => new Promise((r) => c.once('exit', () => r())), 10_000);
       const action = await timeUntil(
-        [process.execPath, index],
+        [node, index],
         env,
         scratch,
         (c) =>
@@ -96,7 +96,7 @@ export async function measureColdStart(index: string, key: string, fingerprint: 
       );
       onConn = null;
       if (i === 0) continue; // warms the page cache for both
-      result.nodeMs.push(node);
+      result.nodeMs.push(bare);
       result.actionMs.push(action);
     }
   } finally {

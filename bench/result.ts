@@ -63,6 +63,9 @@ export const BenchResult = z.object({
   ssh_run: z.object({ verdict: z.string(), exit_code: z.number().int().nullable(), authenticated: z.number().int(), wall_ms: z.number() }).nullable(),
   cold_start_ratio: z.number().nullable(),
   cold_start_ms: z.object({ action_p50: z.number(), node_p50: z.number(), n: z.number().int() }).nullable(),
+  /** The same on Node 24, the runtime action.yml names (null when node@24 could not be fetched). */
+  cold_start_node24_ratio: z.number().nullable(),
+  cold_start_node24_ms: z.object({ action_p50: z.number(), node_p50: z.number(), n: z.number().int() }).nullable(),
   dist_bytes: z.number().int().nullable(),
   dist_files: z.record(z.string(), z.number().int()).nullable(),
   /** What a runner loads for the action: dist/index.js, dist/post.js and the chunks they import. */
@@ -96,6 +99,7 @@ export function judgeTargets(r: Omit<BenchResult, 'targets' | 'errors' | 'promot
     t('STATUS round trip >= 100x below a fresh ssh per poll (ssh p50 / STATUS p50)', r.status_vs_ssh, (v) => v >= 100),
     t('exactly 1 SSH connection per run', r.ssh_connections_per_run, (v) => v === 1),
     t('cold start <= 2x node -e 0', r.cold_start_ratio, (v) => v <= 2),
+    t('cold start on Node 24 <= 2x node -e 0', r.cold_start_node24_ratio, (v) => v <= 2),
     t('what a runner loads for the action < 1 MB', r.runner_bytes, (v) => v < 1_000_000),
     t('lost == 0 (both platforms)', r.lost, (v) => v === 0),
     t('duplicated == 0 (both platforms)', r.duplicated, (v) => v === 0),

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import ssh2 from 'ssh2';
 import { shellJoin } from '../src/host/quote.ts';
 import { sshdAvailable, startSshd, type Sshd } from '../test/support/sshd.ts';
+import { node24Path } from '../test/support/action-runner.ts';
 import { measureColdStart } from './cold-start.ts';
 import { KINDS, runPromotions, type Kind, type PlatformFigures, type PromotionFigures } from './dark-window.ts';
 import { distBytes, runnerBytes } from './dist-size.ts';
@@ -145,6 +146,8 @@ async function main(): Promise<number> {
     ssh_run: null,
     cold_start_ratio: null,
     cold_start_ms: null,
+    cold_start_node24_ratio: null,
+    cold_start_node24_ms: null,
     dist_bytes: null,
     dist_files: null,
     runner_bytes: null,
@@ -160,6 +163,14 @@ async function main(): Promise<number> {
         const n = median(cold.nodeMs);
         r.cold_start_ms = { action_p50: a, node_p50: n, n: cold.actionMs.length };
         r.cold_start_ratio = ratio(a, n);
+      }
+      const n24 = node24Path();
+      const cold24 = n24 ? await section('cold start on Node 24', () => measureColdStart(index, COLD_START_KEY, COLD_START_FINGERPRINT, 9, join(dir, 'cold24'), n24)) : null;
+      if (cold24) {
+        const a = median(cold24.actionMs);
+        const n = median(cold24.nodeMs);
+        r.cold_start_node24_ms = { action_p50: a, node_p50: n, n: cold24.actionMs.length };
+        r.cold_start_node24_ratio = ratio(a, n);
       }
     }
     if (want('dist-size')) {

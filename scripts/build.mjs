@@ -49,6 +49,24 @@ export const LEFT_OUT = [
     contents: 'export {};',
   },
   {
+    why: "ssh2's SSH server (`Server`, never run: hermes-handoff is only a client)",
+    importer: /[\\/]ssh2[\\/]lib[\\/]index\.js$/,
+    path: './server.js',
+    contents: "module.exports = class Server { constructor() { throw new Error('hermes-handoff does not bundle the ssh2 server'); } };",
+  },
+  {
+    why: "ssh2's HTTP(S) agents over SSH (never used): they load node's http, https and tls at start",
+    importer: /[\\/]ssh2[\\/]lib[\\/]index\.js$/,
+    path: './http-agents.js',
+    contents: 'module.exports = {};',
+  },
+  {
+    why: "ssh2's key generation (`utils.generateKeyPair`, never called: keys come from the operator)",
+    importer: /[\\/]ssh2[\\/]lib[\\/]index\.js$/,
+    path: './keygen.js',
+    contents: 'module.exports = {};',
+  },
+  {
     why: "zod's error messages in 60 languages (`z.locales`, never read): English, zod's default, stays",
     importer: /[\\/]zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/,
     path: '../locales/index.js',

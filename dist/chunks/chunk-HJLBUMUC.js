@@ -4,4 +4,4 @@ import { dirname as __hhDirname } from 'node:path';
 const require = __hhCreateRequire(import.meta.url);
 const __filename = __hhFileURLToPath(import.meta.url);
 const __dirname = __hhDirname(__filename);
-import{a as i}from"./chunk-LXRQGCER.js";function t(){i.config({jitless:!0})}export{t as a};
+import{a as i}from"./chunk-AOENJ6TN.js";function t(){i.config({jitless:!0})}export{t as a};
