@@ -114,6 +114,31 @@ for (const order of ['break-before-make', 'make-before-break'] as const) {
   });
 }
 
+test('make-before-break, then a rollback at once: the final pause closes green\'s connection, so blue\'s RESUME is no takeover and nothing fights', async (t) => {
+  // The platform's default conflict window (1 s): a take-back within it of a takeover counts as a fight.
+  const ctx = await setup(t, { conflictWindowMs: 1_000 });
+  const logs: string[] = [];
+  const blue = adapter(ctx, 'make-before-break', logs);
+  const green = adapter(ctx, 'make-before-break', logs);
+  await blue.start(null);
+  ctx.platform.setRate(100);
+  await until(() => ctx.platform.stats().replied >= 10, 'blue answers');
+  await green.start((await blue.pause(2_000)).cursors); // a planned takeover of blue's paused connection
+  const replied = ctx.platform.stats().replied;
+  await until(() => ctx.platform.stats().replied >= replied + 3, 'green answers');
+  const back = await green.pause(2_000, { final: true }); // HANDOFF_ROLLBACK: green hands back and leaves
+  assert.equal(ctx.platform.discordSessions()[0]?.live, false, "green's connection is closed before it hands the cursors back");
+  await blue.start(back.cursors);
+  await green.close();
+  await delay(1_200); // past the library's reconnect delay and the conflict window
+  const s = await settle(ctx);
+  assert.deepEqual(
+    { lost: s.lost, duplicated: s.duplicated, conflicts: s.conflicts, takeovers: s.takeovers, resumes: s.resumes },
+    { lost: 0, duplicated: 0, conflicts: 0, takeovers: 1, resumes: 2 },
+    logs.join('; '),
+  );
+});
+
 test('INVALID_SESSION on the handed-over RESUME: identified afresh, the note names the session and the gap, what the old session owed is lost', async (t) => {
   const ctx = await setup(t);
   const a = adapter(ctx);

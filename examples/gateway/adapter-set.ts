@@ -42,7 +42,8 @@ export function adapterSet(list: readonly PlatformAdapter[]): AdapterSet {
       return Math.max(...started.map((r) => (r as PromiseFulfilledResult<number>).value));
     },
 
-    async pause(deadlineMs) {
+    async pause(deadlineMs, opts = {}) {
+      const final = opts.final === true;
       // Each platform's dark window starts at its own last listening moment, and HANDOFF_ACTIVE waits
       // for every adapter: so the adapters with a connection to close (Discord) finish their work
       // first while the others (Telegram) still poll, those pause next, and the connections close last.
@@ -50,9 +51,9 @@ export function adapterSet(list: readonly PlatformAdapter[]): AdapterSet {
       const left = () => Math.max(1, end - Date.now());
       const late = list.filter((a) => a.release);
       const rest = list.filter((a) => !a.release);
-      const first = await Promise.allSettled(late.map((a) => a.pause(left(), { release: false })));
-      const then = await Promise.allSettled(rest.map((a) => a.pause(left())));
-      await Promise.allSettled(late.map((a, i) => (first[i]!.status === 'fulfilled' ? a.release!() : null)));
+      const first = await Promise.allSettled(late.map((a) => a.pause(left(), { release: false, final })));
+      const then = await Promise.allSettled(rest.map((a) => a.pause(left(), { final })));
+      await Promise.allSettled(late.map((a, i) => (first[i]!.status === 'fulfilled' ? a.release!({ final }) : null)));
       const paused = [...first, ...then];
       const failed = paused.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
       if (failed.length > 0) throw new Error(failed.join('; '));

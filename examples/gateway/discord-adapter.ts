@@ -106,7 +106,9 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
       rest,
       shardCount: 1,
       shardIds: [0],
-      retrieveSessionInfo: () => (m === current && !(takenOver && mode === 'paused') ? lib : new Promise<never>(() => {})),
+      // A session taken over stays given away until start() hands one back (a hand-back's close() can
+      // flip the mode while the library's reconnect is under way), and an idle adapter holds none.
+      retrieveSessionInfo: () => (m === current && !takenOver && mode !== 'idle' ? lib : new Promise<never>(() => {})),
       updateSessionInfo: (_shard, info) => {
         if (m !== current) return;
         if (info === null && !closingOurselves && handed !== null) {
@@ -356,14 +358,15 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): PlatformAdapt
       // Keep the connection (heartbeating, ignoring dispatches): make-before-break until the next
       // process's RESUME replaces it; break-before-make until release() (at once unless told to wait).
       mode = 'paused';
-      if (handoverOrder === 'break-before-make' && opts.release !== false) await this.release!();
+      // A final pause (green handing back) closes too: it is leaving, and blue's RESUME must not be a takeover.
+      if ((handoverOrder === 'break-before-make' || opts.final === true) && opts.release !== false) await this.release!({ final: opts.final === true });
       // A rollback's start() then finds a manager ready.
       void prepareSpare().catch((e: unknown) => log(`${name}: preparing the next connection failed: ${(e as Error).message}`));
       return { cursors: cursors(), drained: r.drained, paused_at: pausedAt };
     },
 
-    async release() {
-      if (handoverOrder !== 'break-before-make' || mode !== 'paused') return;
+    async release(o = {}) {
+      if ((handoverOrder !== 'break-before-make' && o.final !== true) || mode !== 'paused') return;
       await closeResumably('handing the session over');
       mode = 'idle';
     },

@@ -49,7 +49,7 @@ export function withStandbyRelease(adapters: Adapters, store: ReleasableStore): 
   return {
     names: () => adapters.names(),
     start: (cursors) => adapters.start(cursors),
-    pause: (deadlineMs) => adapters.pause(deadlineMs),
+    pause: (deadlineMs, opts) => adapters.pause(deadlineMs, opts),
     cursors: () => adapters.cursors(),
     sample: () => adapters.sample(),
     replies: () => adapters.replies(),

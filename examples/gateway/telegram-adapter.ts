@@ -391,13 +391,14 @@ export function createTelegramAdapter(opts: TelegramAdapterOptions): PlatformAda
       });
     },
 
-    async pause(deadlineMs) {
+    async pause(deadlineMs, opts = {}) {
       const r = run;
       // The dark window starts when the last poll ended: now when one is in flight, else when it came back.
       const pausedAt = inFlight || lastPollEnded === null ? Date.now() : lastPollEnded;
       if (!r || mode !== 'running') return { cursors: cursors(), drained: 0, paused_at: pausedAt };
       let done: Promise<unknown>;
-      if (order === 'break-before-make' || !loop) {
+      // A final pause (green handing back) holds no poll for anyone: it is leaving.
+      if (order === 'break-before-make' || !loop || opts.final === true) {
         // End the poll in flight (grammY's stop() aborts it); the batch in hand is answered; then grammY's loop ends.
         mode = 'stopping';
         r.stop();

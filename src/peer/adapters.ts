@@ -22,9 +22,10 @@ export interface Adapters {
   /**
    * Pauses (protocol.md sections 12.5, 12.6): ends every in-flight poll, finishes answering what was
    * already received (bounded by `deadlineMs`), records it, and resolves with where to resume and
-   * when the last poll ended.
+   * when the last poll ended. `final`: this process is leaving (green handing back on a rollback), so
+   * platform connections close now whatever the gateway's handover order, and the take-back is no takeover.
    */
-  pause(deadlineMs: number): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
+  pause(deadlineMs: number, opts?: { final?: boolean }): Promise<{ cursors: Cursors; drained: number; paused_at: number }>;
   /**
    * Optional: what the last start() could not do as handed over, in words for HANDOFF_CONFIRM.notes
    * (a Discord session that had expired and was identified afresh: protocol.md section 12.6);

@@ -133,14 +133,14 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       // Its pid runs (or was reused): blue counts as alive only if the socket still answers from it.
       const answers = await servingPid(os, opts.socketPath, token, PROBE_MS, `green/${opts.runtime}`);
       if (answers === bluePid) {
-        if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
+        if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms, { final: true }).catch(() => undefined);
         return stopped('failed', `blue (pid ${bluePid}) closed the handoff connection during ${phase} and is still running`);
       }
       how = `left the socket (its pid runs, the socket answers from ${answers === null ? 'no process' : `pid ${answers}`})`;
     }
     // Blue's pid unknown: serve only if nothing answers on the socket (a live listener is a blue we cannot see).
     if (bluePid === null && (await socketAnswers(os, opts.socketPath, PROBE_MS))) {
-      if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms).catch(() => undefined);
+      if (adaptersStarted) await opts.adapters.pause(deadlines.drain_ms, { final: true }).catch(() => undefined);
       return stopped('failed', `cannot tell whether blue is alive (no pid) and something listens on ${opts.socketPath}`);
     }
     if (!adaptersStarted) {
@@ -271,7 +271,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
       const f = await next(Math.max(1, end - os.now()));
       if (f === 'closed') return await blueGone('the bake');
       if (f === 'timeout') {
-        const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
+        const r = await opts.adapters.pause(deadlines.drain_ms, { final: true }).catch(() => null);
         fc!.send({ type: 'HANDOFF_ROLLBACK', handoff_id: id, reason: `no verdict from blue within ${formatDuration(limit)}`, ...(r ? { cursors: r.cursors } : {}) });
         return stopped('rolled-back', 'blue gave no verdict in time');
       }
@@ -288,7 +288,7 @@ export async function runGreen(opts: GreenOptions): Promise<GreenResult> {
         return { kind: 'serving', token, verdict, how: 'complete', confirm };
       }
       if (f.type === 'HANDOFF_ROLLBACK') {
-        const r = await opts.adapters.pause(deadlines.drain_ms).catch(() => null);
+        const r = await opts.adapters.pause(deadlines.drain_ms, { final: true }).catch(() => null);
         const cursors: Cursors = r === null ? opts.adapters.cursors() : r.cursors;
         fc!.send({ type: 'HANDOFF_STOPPED', handoff_id: id, cursors });
         return stopped('rolled-back', f.reason);
