@@ -27,7 +27,7 @@ const PlatformFigures = z.object({ lost: z.number().int(), duplicated: z.number(
 export const MatrixRow = z.object({
   fault: z.string(),
   phase: z.string(),
-  /** The action's verdict (two verdicts, when two runs raced, as "a + b"). */
+  /** The action's verdict (two verdicts, when two runs raced, as "a + b"; a cell that accepts either of two, as "a or b"). */
   verdict: z.string(),
   /** The reason as measured, with pids and temp paths masked. */
   reason: z.string(),
