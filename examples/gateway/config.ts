@@ -44,7 +44,7 @@ export interface GatewayConfig {
 export const TOKEN_ENV: Record<AdapterKind, string> = { telegram: 'HERMES_TELEGRAM_TOKEN', discord: 'HERMES_DISCORD_TOKEN' };
 
 /** The default handover order (docs/performance.md says why it is not make-before-break yet). */
-export const DEFAULT_HANDOVER: HandoverOrder = 'make-before-break';
+export const DEFAULT_HANDOVER: HandoverOrder = 'break-before-make';
 
 const Name = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'an adapter name is 1-64 characters of a-z 0-9 _ -');
 const Url = z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL');
