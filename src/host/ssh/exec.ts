@@ -7,9 +7,7 @@ import { TailBuffer } from './tail-buffer.ts';
 export const OUTPUT_CAP_BYTES = 1024 * 1024;
 
 /** The connection dropped before the command's channel opened: the command never ran, so running it again is safe. */
-export class NotStartedError extends HostConnectionError {
-  override name = 'HostConnectionError';
-}
+export class NotStartedError extends HostConnectionError {}
 
 export interface ExecContext {
   /** `user@host:port`, for messages. */
